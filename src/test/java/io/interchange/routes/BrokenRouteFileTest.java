@@ -20,6 +20,7 @@ class BrokenRouteFileTest {
             yaml-error          | broken.yaml        | line 7, column 6 | expected <block end>
             unknown-step        | unknown-step.yaml  | line 6, column 11 | Unknown node id: lgo
             missing-placeholder | missing.yaml       | line 7           | Property with key [orders.nowhere.topic] not found
+            missing-broker      | needs-kafka.yaml   | line 6           | INTERCHANGE_KAFKA_BROKERS (camel.component.kafka.brokers) is not set
             """)
     void startupFailsNamingFileLineAndProblem(String folder, String file, String line, String problem) {
         Path routes = Path.of("src/test/resources/broken-routes", folder).toAbsolutePath();

@@ -11,23 +11,41 @@ import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.spi.CamelContextCustomizer;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
+import org.springframework.util.StringUtils;
 
 /**
- * Resolves every endpoint URI of a route as soon as its file is loaded, so that an unset
- * {@code {{placeholder}}} fails startup naming the file, the line and the property, rather than
- * later with only a route id.
+ * Checks every endpoint of a route as soon as its file is loaded, so that an unset
+ * {@code {{placeholder}}} or a broker the deployment did not configure fails startup naming the
+ * file, the line and the setting, rather than later with only a route id.
  */
 @Component
-public class RoutePlaceholderCheck implements CamelContextCustomizer {
+public class RouteFileCheck implements CamelContextCustomizer {
+
+    /** Broker connection settings a route using the scheme needs, unless its URI sets the option. */
+    private static final List<BrokerSetting> BROKER_SETTINGS = List.of(
+            new BrokerSetting("kafka", "brokers=", "camel.component.kafka.brokers", "INTERCHANGE_KAFKA_BROKERS"),
+            new BrokerSetting("spring-rabbitmq", "connectionFactory=", "spring.rabbitmq.host",
+                    "INTERCHANGE_RABBITMQ_HOST"),
+            new BrokerSetting("aws2-sqs", "region=", "camel.component.aws2-sqs.region", "INTERCHANGE_SQS_REGION"));
+
+    private final Environment environment;
+
+    public RouteFileCheck(Environment environment) {
+        this.environment = environment;
+    }
 
     @Override
     public void configure(CamelContext camelContext) {
         camelContext.getCamelContextExtension().getContextPlugin(Model.class)
-                .addModelLifecycleStrategy(new Strategy(camelContext));
+                .addModelLifecycleStrategy(new Strategy(camelContext, environment));
     }
 
-    private record Strategy(CamelContext camelContext) implements ModelLifecycleStrategy {
+    private record BrokerSetting(String scheme, String uriOption, String property, String environmentVariable) {
+    }
+
+    private record Strategy(CamelContext camelContext, Environment environment) implements ModelLifecycleStrategy {
 
         @Override
         public void onAddRouteDefinition(RouteDefinition route) {
@@ -47,11 +65,20 @@ public class RoutePlaceholderCheck implements CamelContextCustomizer {
             if (!(step instanceof EndpointRequiredDefinition endpoint) || endpoint.getEndpointUri() == null) {
                 return;
             }
+            int line = step instanceof LineNumberAware aware ? aware.getLineNumber() : -1;
+            String uri;
             try {
-                camelContext.resolvePropertyPlaceholders(endpoint.getEndpointUri());
+                uri = camelContext.resolvePropertyPlaceholders(endpoint.getEndpointUri());
             } catch (IllegalArgumentException e) {
-                int line = step instanceof LineNumberAware aware ? aware.getLineNumber() : -1;
                 throw new InvalidRouteFileException(file, line, route.getRouteId(), e.getMessage(), e);
+            }
+            for (BrokerSetting setting : BROKER_SETTINGS) {
+                if (uri.startsWith(setting.scheme() + ":") && !uri.contains(setting.uriOption())
+                        && !StringUtils.hasText(environment.getProperty(setting.property()))) {
+                    throw new InvalidRouteFileException(file, line, route.getRouteId(), "endpoint " + setting.scheme()
+                            + ": needs a broker, but " + setting.environmentVariable() + " (" + setting.property()
+                            + ") is not set", null);
+                }
             }
         }
 

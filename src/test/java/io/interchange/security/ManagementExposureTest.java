@@ -1,0 +1,66 @@
+package io.interchange.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import io.interchange.InterchangeApplication;
+
+/** Actuator serves health, info and prometheus on the management port, and nothing else anywhere. */
+@AutoConfigureObservability
+@SpringBootTest(classes = InterchangeApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = {"management.server.port=0", "interchange.routes-dir=src/test/resources/routes-heartbeat"})
+class ManagementExposureTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @LocalServerPort
+    int serverPort;
+
+    @LocalManagementPort
+    int managementPort;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
+            "/actuator/info", "/actuator/prometheus"})
+    void managementPortServes(String path) throws Exception {
+        assertThat(get(managementPort, path).statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/actuator/env", "/actuator/configprops", "/actuator/beans", "/actuator/heapdump",
+            "/actuator/threaddump", "/actuator/loggers", "/actuator/mappings", "/actuator/camelroutes",
+            "/actuator/shutdown", "/actuator/metrics"})
+    void everyOtherEndpointIsAbsent(String path) throws Exception {
+        assertThat(get(managementPort, path).statusCode()).isEqualTo(404);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/actuator/health", "/actuator/prometheus", "/actuator/env"})
+    void theTrafficPortServesNoActuator(String path) throws Exception {
+        assertThat(get(serverPort, path).statusCode()).isEqualTo(404);
+    }
+
+    @org.junit.jupiter.api.Test
+    void healthShowsNoDetailsAndPrometheusHasCamelMetrics() throws Exception {
+        String health = get(managementPort, "/actuator/health").body();
+        assertThat(health).contains("\"status\"").doesNotContain("components", "details");
+        assertThat(get(managementPort, "/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
