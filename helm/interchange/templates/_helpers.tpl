@@ -1,0 +1,180 @@
+{{/*
+Names, labels and derived values shared by the templates.
+*/}}
+
+{{/* Chart name, overridable. */}}
+{{- define "interchange.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Resource name prefix: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "interchange.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "interchange.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every resource. */}}
+{{- define "interchange.labels" -}}
+helm.sh/chart: {{ include "interchange.chart" . }}
+app.kubernetes.io/name: {{ include "interchange.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: interchange
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Selector labels of the gateway pods. The component label keeps them apart from the coordinator's. */}}
+{{- define "interchange.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "interchange.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: gateway
+{{- end }}
+
+{{/* Selector labels of the LRA coordinator pod. */}}
+{{- define "interchange.lraCoordinator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "interchange.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: lra-coordinator
+{{- end }}
+
+{{- define "interchange.managementServiceName" -}}
+{{- printf "%s-management" (include "interchange.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "interchange.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "interchange.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* registry/repository:tag or registry/repository@digest. Call with (dict "image" .Values.image "default" tag). */}}
+{{- define "interchange.imageRef" -}}
+{{- $repo := .image.repository }}
+{{- if .image.registry }}
+{{- $repo = printf "%s/%s" .image.registry .image.repository }}
+{{- end }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repo .image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo (default .default .image.tag | toString) }}
+{{- end }}
+{{- end }}
+
+{{- define "interchange.image" -}}
+{{- include "interchange.imageRef" (dict "image" .Values.image "default" .Chart.AppVersion) }}
+{{- end }}
+
+{{/* Routes and config ConfigMaps: the chart's own (from inline files) or an existing one. */}}
+{{- define "interchange.routesConfigMapName" -}}
+{{- if .Values.routes.existingConfigMap }}
+{{- .Values.routes.existingConfigMap }}
+{{- else }}
+{{- printf "%s-routes" (include "interchange.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "interchange.configConfigMapName" -}}
+{{- if .Values.config.existingConfigMap }}
+{{- .Values.config.existingConfigMap }}
+{{- else }}
+{{- printf "%s-config" (include "interchange.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when a routes ConfigMap is mounted over the image's routes directory. */}}
+{{- define "interchange.routesMounted" -}}
+{{- if or .Values.routes.files .Values.routes.existingConfigMap }}true{{- end }}
+{{- end }}
+
+{{- define "interchange.configMounted" -}}
+{{- if or .Values.config.files .Values.config.existingConfigMap }}true{{- end }}
+{{- end }}
+
+{{/*
+Checksums that roll the pods when routes or config change. For an existing ConfigMap only its name
+is known at render time, so editing that ConfigMap in place needs `kubectl rollout restart`.
+*/}}
+{{- define "interchange.routesChecksum" -}}
+{{- if .Values.routes.existingConfigMap }}
+{{- printf "existing:%s" .Values.routes.existingConfigMap | sha256sum }}
+{{- else }}
+{{- include (print $.Template.BasePath "/configmap-routes.yaml") . | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{- define "interchange.configChecksum" -}}
+{{- if .Values.config.existingConfigMap }}
+{{- printf "existing:%s" .Values.config.existingConfigMap | sha256sum }}
+{{- else }}
+{{- include (print $.Template.BasePath "/configmap-config.yaml") . | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when the chart deploys its own LRA coordinator. */}}
+{{- define "interchange.lraCoordinator.enabled" -}}
+{{- if and .Values.saga.enabled .Values.lraCoordinator.enabled }}true{{- end }}
+{{- end }}
+
+{{- define "interchange.lraCoordinator.fullname" -}}
+{{- printf "%s-lra-coordinator" (include "interchange.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "interchange.lraCoordinator.image" -}}
+{{- include "interchange.imageRef" (dict "image" .Values.lraCoordinator.image "default" "latest") }}
+{{- end }}
+
+{{/*
+Coordinator URL given to the gateway. With the chart's coordinator it is derived from the
+coordinator's Service, whose name must stay stable: every LRA id embeds this URL.
+*/}}
+{{- define "interchange.lraCoordinatorUrl" -}}
+{{- if include "interchange.lraCoordinator.enabled" . }}
+{{- printf "http://%s:%v%s" (include "interchange.lraCoordinator.fullname" .) .Values.lraCoordinator.service.port .Values.lraCoordinator.contextPath }}
+{{- else }}
+{{- .Values.saga.coordinatorUrl }}
+{{- end }}
+{{- end }}
+
+{{/* Base URL the coordinator calls back (the app appends /lra-participant): the gateway's traffic Service. */}}
+{{- define "interchange.lraParticipantUrl" -}}
+{{- if .Values.saga.participantUrl }}
+{{- .Values.saga.participantUrl }}
+{{- else }}
+{{- printf "http://%s.%s.svc.%s:%v" (include "interchange.fullname" .) .Release.Namespace .Values.clusterDomain .Values.service.port }}
+{{- end }}
+{{- end }}
+
+{{/* JAVA_TOOL_OPTIONS: heap sized from the container memory limit, exit (and restart) on OOM. */}}
+{{- define "interchange.javaToolOptions" -}}
+{{- $opts := list (printf "-XX:MaxRAMPercentage=%v" .Values.jvm.maxRamPercentage) "-XX:+ExitOnOutOfMemoryError" "-Djava.io.tmpdir=/tmp" }}
+{{- with .Values.jvm.extraOptions }}
+{{- $opts = append $opts . }}
+{{- end }}
+{{- join " " $opts }}
+{{- end }}
+
+{{/* A secretKeyRef env entry. Call with (dict "name" ENV "secret" NAME "key" KEY). */}}
+{{- define "interchange.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secret | quote }}
+      key: {{ .key | quote }}
+{{- end }}
