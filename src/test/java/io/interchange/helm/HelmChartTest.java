@@ -115,6 +115,8 @@ class HelmChartTest {
         assertThat(map(gatewayPod, "securityContext").get("runAsUser")).isEqualTo(65532);
         assertThat(env(gatewayContainer(docs)).get("JAVA_TOOL_OPTIONS"))
                 .contains("-XX:MaxRAMPercentage=").contains("-XX:+ExitOnOutOfMemoryError");
+        assertThat(env(gatewayContainer(docs)).get("INTERCHANGE_BIND_ADDRESS"))
+                .as("the gateway binds loopback by default; in a pod it must listen on the pod IP").isEqualTo("0.0.0.0");
     }
 
     @ParameterizedTest(name = "it: should select exactly its own pods with {0}")
