@@ -23,9 +23,11 @@ import org.springframework.util.StringUtils;
 @Component
 public class RouteFileCheck implements CamelContextCustomizer {
 
-    /** Broker connection settings a route using the scheme needs, unless its URI sets the option. */
+    /** Broker connection settings a route using the scheme needs, unless its URI sets the option (if any). */
     private static final List<BrokerSetting> BROKER_SETTINGS = List.of(
             new BrokerSetting("kafka", "brokers=", "camel.component.kafka.brokers", "INTERCHANGE_KAFKA_BROKERS"),
+            new BrokerSetting("interchange-kafka", null, "camel.component.kafka.brokers", "INTERCHANGE_KAFKA_BROKERS"),
+            new BrokerSetting("interchange-rabbitmq", null, "spring.rabbitmq.host", "INTERCHANGE_RABBITMQ_HOST"),
             new BrokerSetting("spring-rabbitmq", "connectionFactory=", "spring.rabbitmq.host",
                     "INTERCHANGE_RABBITMQ_HOST"),
             new BrokerSetting("aws2-sqs", "region=", "camel.component.aws2-sqs.region", "INTERCHANGE_SQS_REGION"));
@@ -73,7 +75,8 @@ public class RouteFileCheck implements CamelContextCustomizer {
                 throw new InvalidRouteFileException(file, line, route.getRouteId(), e.getMessage(), e);
             }
             for (BrokerSetting setting : BROKER_SETTINGS) {
-                if (uri.startsWith(setting.scheme() + ":") && !uri.contains(setting.uriOption())
+                if (uri.startsWith(setting.scheme() + ":")
+                        && (setting.uriOption() == null || !uri.contains(setting.uriOption()))
                         && !StringUtils.hasText(environment.getProperty(setting.property()))) {
                     throw new InvalidRouteFileException(file, line, route.getRouteId(), "endpoint " + setting.scheme()
                             + ": needs a broker, but " + setting.environmentVariable() + " (" + setting.property()

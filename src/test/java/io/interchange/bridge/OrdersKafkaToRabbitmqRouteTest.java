@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
@@ -13,7 +12,6 @@ import org.apache.camel.EndpointInject;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.ToDefinition;
@@ -29,12 +27,17 @@ import io.interchange.InterchangeApplication;
 
 /** The example Kafka -> RabbitMQ route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
-@SpringBootTest(classes = InterchangeApplication.class)
+@SpringBootTest(classes = InterchangeApplication.class, properties = {
+        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1"})
 @UseAdviceWith
 @DirtiesContext
 class OrdersKafkaToRabbitmqRouteTest {
 
     private static final String ROUTE = "orders-kafka-to-rabbitmq";
+
+    /** Source and sink as the route file declares them, read before the test replaces them. */
+    private static String declaredSourceUri;
+    private static String declaredSinkUri;
 
     @Autowired
     CamelContext camelContext;
@@ -44,10 +47,6 @@ class OrdersKafkaToRabbitmqRouteTest {
 
     @EndpointInject("mock:rabbitmq")
     MockEndpoint rabbitmq;
-
-    /** Source and sink as the route file declares them, read before the test replaces them. */
-    private static String declaredSourceUri;
-    private static String declaredSinkUri;
 
     @BeforeEach
     void replaceBrokers() throws Exception {
@@ -66,43 +65,32 @@ class OrdersKafkaToRabbitmqRouteTest {
     }
 
     @Test
-    void publishesTheRecordBytesUnchangedThenCommitsTheOffset() throws Exception {
+    void publishesTheRecordBytesAndKeyUnchanged() throws Exception {
         byte[] record = "{\"orderId\":42}".getBytes(StandardCharsets.UTF_8);
-        AtomicInteger publishedBeforeCommit = new AtomicInteger(-1);
-        KafkaManualCommit commit = () -> publishedBeforeCommit.set(rabbitmq.getReceivedCounter());
         rabbitmq.expectedBodiesReceived((Object) record);
+        rabbitmq.expectedHeaderReceived(KafkaConstants.KEY, "order-42");
 
-        producer.sendBodyAndHeader("direct:orders", record, KafkaConstants.MANUAL_COMMIT, commit);
+        producer.sendBodyAndHeader("direct:orders", record, KafkaConstants.KEY, "order-42");
 
         rabbitmq.assertIsSatisfied();
-        assertThat(publishedBeforeCommit).as("offset committed after RabbitMQ had the message").hasValue(1);
     }
 
     @Test
-    void aFailedPublishLeavesTheOffsetUncommitted() {
-        AtomicInteger commits = new AtomicInteger();
+    void aFailedPublishFailsTheExchangeSoTheSourceReadsTheRecordAgain() {
         rabbitmq.whenAnyExchangeReceived(exchange -> {
             throw new IOException("publisher confirm nacked");
         });
 
-        assertThatThrownBy(() -> producer.sendBodyAndHeader("direct:orders", new byte[] {1},
-                KafkaConstants.MANUAL_COMMIT, (KafkaManualCommit) commits::incrementAndGet))
+        assertThatThrownBy(() -> producer.sendBody("direct:orders", new byte[] {1}))
                 .isInstanceOf(CamelExecutionException.class)
                 .hasRootCauseMessage("publisher confirm nacked");
-        assertThat(commits).hasValue(0);
     }
 
     @Test
-    void aRecordWithoutManualCommitFailsInsteadOfBeingAcknowledgedSilently() {
-        assertThatThrownBy(() -> producer.sendBody("direct:orders", new byte[] {1}))
-                .hasRootCauseInstanceOf(IllegalStateException.class)
-                .rootCause().hasMessageContaining("allowManualCommit=true");
-    }
-
-    @Test
-    void theSinkWaitsForPublisherConfirmsAndTheSourceNeverAutoCommits() {
-        assertThat(declaredSourceUri).startsWith("kafka:").contains("autoCommitEnable=false", "allowManualCommit=true", "breakOnFirstError=true",
-                "autoOffsetReset=earliest", "ByteArrayDeserializer");
-        assertThat(declaredSinkUri).startsWith("spring-rabbitmq:").contains("confirm=enabled");
+    void readsWithTheAtLeastOnceSourceAndPublishesWithConfirms() {
+        assertThat(declaredSourceUri).isEqualTo("interchange-kafka:{{orders.kafka.topic}}?groupId={{orders.kafka.group-id}}");
+        assertThat(declaredSinkUri).startsWith("interchange-rabbitmq:{{orders.rabbitmq.exchange}}");
+        assertThat(camelContext.resolvePropertyPlaceholders(declaredSinkUri))
+                .isEqualTo("interchange-rabbitmq:orders?routingKey=order.created");
     }
 }

@@ -1,0 +1,24 @@
+package io.interchange.bridge;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.interchange.bridge.kafka.KafkaSourceComponent;
+import io.interchange.bridge.rabbitmq.RabbitSinkComponent;
+
+/** Registers the bridge components under the schemes routes use. */
+@Configuration(proxyBeanMethods = false)
+public class BridgeComponentsConfiguration {
+
+    @Bean("interchange-kafka")
+    KafkaSourceComponent interchangeKafka() {
+        return new KafkaSourceComponent();
+    }
+
+    /** Uses the connection settings (host, credentials, TLS) Spring Boot built from spring.rabbitmq.*. */
+    @Bean("interchange-rabbitmq")
+    RabbitSinkComponent interchangeRabbitmq(CachingConnectionFactory connectionFactory) {
+        return new RabbitSinkComponent(connectionFactory.getRabbitConnectionFactory());
+    }
+}

@@ -1,0 +1,154 @@
+package io.interchange.bridge.kafka;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-kafka", title = "Kafka source (pipelined, at least once)",
+        syntax = "interchange-kafka:topics", consumerOnly = true, category = {Category.MESSAGING})
+public class KafkaSourceEndpoint extends DefaultEndpoint {
+
+    @UriPath(description = "Topic, or comma-separated topics, to read")
+    private final String topics;
+
+    @UriParam(description = "Consumer group; required. A new group starts at the earliest offset")
+    private String groupId;
+
+    @UriParam(defaultValue = "1", description = "Poll threads, each a member of the group")
+    private int consumersCount = 1;
+
+    @UriParam(defaultValue = "10000", description = "Records handed to the route and not yet completed, per poll"
+            + " thread, before its partitions are paused")
+    private int maxInFlight = 10_000;
+
+    @UriParam(defaultValue = "500", description = "max.poll.records")
+    private int maxPollRecords = 500;
+
+    @UriParam(defaultValue = "200", description = "How often completed offsets are committed, in milliseconds")
+    private long commitIntervalMillis = 200;
+
+    @UriParam(defaultValue = "500", description = "First wait before a failed record is read again; doubles per attempt")
+    private long retryBackoffMillis = 500;
+
+    @UriParam(defaultValue = "30000", description = "Longest wait between attempts at a failed record")
+    private long maxRetryBackoffMillis = 30_000;
+
+    @UriParam(defaultValue = "30000", description = "On stop or rebalance, how long to wait for records in flight")
+    private long drainTimeoutMillis = 30_000;
+
+    public KafkaSourceEndpoint(String uri, KafkaSourceComponent component, String topics) {
+        super(uri, component);
+        this.topics = topics;
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        KafkaSourceConsumer consumer = new KafkaSourceConsumer(this, processor);
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    @Override
+    public Producer createProducer() {
+        throw new UnsupportedOperationException("interchange-kafka is a source; produce with the kafka component");
+    }
+
+    List<String> topicList() {
+        return Arrays.stream(topics.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+    }
+
+    /** Connection settings of camel-kafka, with what at-least-once needs forced on top. */
+    Properties kafkaProperties(String clientId) {
+        Properties properties = getCamelContext().getComponent("kafka", KafkaComponent.class)
+                .getConfiguration().copy().createConsumerProperties();
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords));
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return properties;
+    }
+
+    public String getTopics() {
+        return topics;
+    }
+
+    public String getGroupId() {
+        return groupId;
+    }
+
+    public void setGroupId(String groupId) {
+        this.groupId = groupId;
+    }
+
+    public int getConsumersCount() {
+        return consumersCount;
+    }
+
+    public void setConsumersCount(int consumersCount) {
+        this.consumersCount = consumersCount;
+    }
+
+    public int getMaxInFlight() {
+        return maxInFlight;
+    }
+
+    public void setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
+    public int getMaxPollRecords() {
+        return maxPollRecords;
+    }
+
+    public void setMaxPollRecords(int maxPollRecords) {
+        this.maxPollRecords = maxPollRecords;
+    }
+
+    public long getCommitIntervalMillis() {
+        return commitIntervalMillis;
+    }
+
+    public void setCommitIntervalMillis(long commitIntervalMillis) {
+        this.commitIntervalMillis = commitIntervalMillis;
+    }
+
+    public long getRetryBackoffMillis() {
+        return retryBackoffMillis;
+    }
+
+    public void setRetryBackoffMillis(long retryBackoffMillis) {
+        this.retryBackoffMillis = retryBackoffMillis;
+    }
+
+    public long getMaxRetryBackoffMillis() {
+        return maxRetryBackoffMillis;
+    }
+
+    public void setMaxRetryBackoffMillis(long maxRetryBackoffMillis) {
+        this.maxRetryBackoffMillis = maxRetryBackoffMillis;
+    }
+
+    public long getDrainTimeoutMillis() {
+        return drainTimeoutMillis;
+    }
+
+    public void setDrainTimeoutMillis(long drainTimeoutMillis) {
+        this.drainTimeoutMillis = drainTimeoutMillis;
+    }
+}

@@ -1,0 +1,241 @@
+package io.interchange.bridge.rabbitmq;
+
+import java.io.IOException;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultAsyncProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
+
+import io.interchange.bridge.HeaderAllowList;
+import io.interchange.bridge.MessageTooLargeException;
+
+/**
+ * Publishes on one confirm-mode channel and completes each exchange when its confirm arrives,
+ * without waiting in between: the throughput of pipelined confirms with the guarantee of
+ * confirm-per-message. Publishes from one caller keep their order on the channel. A mandatory
+ * publish that RabbitMQ returns (no queue bound) fails, as do nacks, a dead channel and a confirm
+ * that does not come within the timeout; the next publish opens a new connection.
+ */
+public class RabbitSinkProducer extends DefaultAsyncProducer {
+
+    /** Overrides the endpoint's routing key for one message. */
+    public static final String ROUTING_KEY_HEADER = "InterchangeRoutingKey";
+
+    /** Ties a basic.return to its publish; RabbitMQ sends the return before the ack of the same message. */
+    static final String PUBLISH_SEQUENCE_HEADER = "interchange-publish-seq";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitSinkProducer.class);
+
+    private final RabbitSinkEndpoint endpoint;
+    private final ConnectionFactory connectionFactory;
+    private final HeaderAllowList allowedHeaders = HeaderAllowList.parse(HeaderAllowList.DEFAULT);
+    private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+    private final Object publishLock = new Object();
+    private Connection connection;
+    private Channel channel;
+    private ScheduledExecutorService timeouts;
+
+    public RabbitSinkProducer(RabbitSinkEndpoint endpoint, ConnectionFactory connectionFactory) {
+        super(endpoint);
+        this.endpoint = endpoint;
+        this.connectionFactory = connectionFactory;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Message message = exchange.getMessage();
+        byte[] body = message.getBody(byte[].class);
+        if (body == null) {
+            body = new byte[0];
+        }
+        if (endpoint.getMaxBodyBytes() > 0 && body.length > endpoint.getMaxBodyBytes()) {
+            exchange.setException(new MessageTooLargeException("RabbitMQ exchange '" + endpoint.getExchangeName() + "'",
+                    body.length, endpoint.getMaxBodyBytes()));
+            callback.done(true);
+            return true;
+        }
+        String routingKey = message.getHeader(ROUTING_KEY_HEADER, endpoint.getRoutingKey(), String.class);
+        Map<String, Object> headers = amqpHeaders(exchange);
+        try {
+            synchronized (publishLock) {
+                Channel ch = openChannel();
+                long sequence = ch.getNextPublishSeqNo();
+                headers.put(PUBLISH_SEQUENCE_HEADER, sequence);
+                AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                        .deliveryMode(endpoint.isPersistent() ? 2 : 1)
+                        .contentType(message.getHeader(Exchange.CONTENT_TYPE, String.class))
+                        .headers(headers)
+                        .timestamp(new Date())
+                        .build();
+                pending.put(sequence, new Pending(exchange, callback,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getConfirmTimeoutMillis())));
+                try {
+                    ch.basicPublish(endpoint.getExchangeName(), routingKey, endpoint.isMandatory(), properties, body);
+                } catch (IOException | RuntimeException e) {
+                    pending.remove(sequence);
+                    throw e;
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
+            exchange.setException(new RabbitPublishException("Publish to exchange '" + endpoint.getExchangeName()
+                    + "' failed: " + e.getMessage(), e));
+            callback.done(true);
+            return true;
+        }
+    }
+
+    private Map<String, Object> amqpHeaders(Exchange exchange) {
+        Map<String, Object> headers = new HashMap<>();
+        exchange.getMessage().getHeaders().forEach((name, value) -> {
+            if (value != null && allowedHeaders.allows(name)) {
+                headers.put(name, value instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                        : value instanceof CharSequence || value instanceof Number || value instanceof Boolean
+                                ? value : value.toString());
+            }
+        });
+        return headers;
+    }
+
+    /** Called with publishLock held. */
+    private Channel openChannel() throws IOException, java.util.concurrent.TimeoutException {
+        if (channel != null && channel.isOpen()) {
+            return channel;
+        }
+        if (connection == null || !connection.isOpen()) {
+            connection = connectionFactory.newConnection("interchange-sink-" + endpoint.getExchangeName());
+        }
+        Channel ch = connection.createChannel();
+        ch.confirmSelect();
+        ch.addConfirmListener((sequence, multiple) -> confirmed(sequence, multiple, null),
+                (sequence, multiple) -> confirmed(sequence, multiple, "RabbitMQ nacked the message"));
+        ch.addReturnListener(returned -> {
+            Object sequence = returned.getProperties().getHeaders() == null ? null
+                    : returned.getProperties().getHeaders().get(PUBLISH_SEQUENCE_HEADER);
+            Pending p = sequence instanceof Number n ? pending.get(n.longValue()) : null;
+            if (p != null) {
+                p.returned = "RabbitMQ returned the message as unroutable: " + returned.getReplyCode() + " "
+                        + returned.getReplyText() + " (exchange '" + returned.getExchange() + "', routing key '"
+                        + returned.getRoutingKey() + "')";
+            }
+        });
+        ch.addShutdownListener(cause -> channelClosed(ch, cause));
+        channel = ch;
+        return ch;
+    }
+
+    private void confirmed(long sequence, boolean multiple, String failure) {
+        if (multiple) {
+            ConcurrentNavigableMap<Long, Pending> upTo = pending.headMap(sequence, true);
+            for (Long s : upTo.keySet()) {
+                Pending p = pending.remove(s);
+                if (p != null) {
+                    p.finish(failure);
+                }
+            }
+        } else {
+            Pending p = pending.remove(sequence);
+            if (p != null) {
+                p.finish(failure);
+            }
+        }
+    }
+
+    private void channelClosed(Channel closed, ShutdownSignalException cause) {
+        if (!cause.isInitiatedByApplication()) {
+            LOG.warn("RabbitMQ channel to exchange '{}' closed: {}", endpoint.getExchangeName(), cause.getMessage());
+        }
+        // Every publish still waiting on this channel will never be confirmed.
+        for (Long s : pending.keySet()) {
+            Pending p = pending.remove(s);
+            if (p != null) {
+                p.finish("RabbitMQ channel closed before the confirm: " + cause.getMessage());
+            }
+        }
+    }
+
+    private void expireOverdue() {
+        long now = System.nanoTime();
+        for (Map.Entry<Long, Pending> entry : pending.entrySet()) {
+            if (now - entry.getValue().deadlineNanos > 0 && pending.remove(entry.getKey(), entry.getValue())) {
+                entry.getValue().finish("No confirm from RabbitMQ within " + endpoint.getConfirmTimeoutMillis() + " ms");
+            }
+        }
+    }
+
+    /** Publishes waiting for a confirm; for metrics and tests. */
+    public int inFlight() {
+        return pending.size();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "interchange-rabbitmq-confirm-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts.scheduleWithFixedDelay(this::expireOverdue, 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        synchronized (publishLock) {
+            if (channel != null && channel.isOpen()) {
+                try {
+                    channel.waitForConfirms(endpoint.getConfirmTimeoutMillis());
+                } catch (Exception e) {
+                    LOG.warn("Stopping with unconfirmed publishes to '{}': {}", endpoint.getExchangeName(), e.getMessage());
+                }
+            }
+            if (connection != null && connection.isOpen()) {
+                connection.close();
+            }
+            channel = null;
+            connection = null;
+        }
+        if (timeouts != null) {
+            timeouts.shutdownNow();
+        }
+        super.doStop();
+    }
+
+    private static final class Pending {
+        final Exchange exchange;
+        final AsyncCallback callback;
+        final long deadlineNanos;
+        volatile String returned;
+
+        Pending(Exchange exchange, AsyncCallback callback, long deadlineNanos) {
+            this.exchange = exchange;
+            this.callback = callback;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void finish(String failure) {
+            String reason = failure != null ? failure : returned;
+            if (reason != null) {
+                exchange.setException(new RabbitPublishException(reason));
+            }
+            callback.done(false);
+        }
+    }
+}
