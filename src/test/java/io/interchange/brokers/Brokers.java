@@ -121,14 +121,12 @@ public final class Brokers {
                 B created = factory.get();
                 // Registered before starting, so a half-started broker is stopped at exit as well.
                 register(created);
-                long begin = System.nanoTime();
                 try {
                     created.start();
                 } catch (BrokerUnavailableException e) {
                     failure = e;
                     throw e;
                 }
-                LOG.info("Started {} in {} ms", created.name(), (System.nanoTime() - begin) / 1_000_000);
                 broker = created;
             }
             broker.start();

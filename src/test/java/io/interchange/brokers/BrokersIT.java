@@ -85,6 +85,45 @@ class BrokersIT {
     }
 
     @Test
+    void kafkaComesBackOnTheSamePortWithItsDataAfterACrash() throws Exception {
+        KafkaBroker kafka = Brokers.kafka();
+        kafka.createTopic("brokers-it-restart", 1);
+        Properties producerConfig = new Properties();
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("brokers-it-restart", "before crash")).get(30, TimeUnit.SECONDS);
+        }
+        String bootstrapServers = kafka.bootstrapServers();
+        long pidBefore = kafka.pid();
+
+        kafka.kill();
+        assertThat(LoopbackPorts.isOpen(kafka.port())).isFalse();
+        kafka.start();
+
+        assertThat(kafka.bootstrapServers()).isEqualTo(bootstrapServers);
+        assertThat(kafka.pid()).isNotEqualTo(pidBefore);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("brokers-it-restart");
+        }
+        Properties consumerConfig = new Properties();
+        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "brokers-it-restart");
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("brokers-it-restart"));
+            Deadline deadline = Deadline.in(Duration.ofSeconds(30));
+            while (values.isEmpty() && !deadline.expired()) {
+                consumer.poll(Duration.ofMillis(500)).forEach(record -> values.add(record.value()));
+            }
+        }
+        assertThat(values).containsExactly("before crash");
+    }
+
+    @Test
     void rabbitMqIsARealBrokerOnLoopbackAndSurvivesARestart() throws Exception {
         RabbitMqBroker rabbit = Brokers.rabbitmq();
         ConnectionFactory factory = connectionFactory(rabbit);
@@ -118,6 +157,12 @@ class BrokersIT {
         guest.setUsername("guest");
         guest.setPassword("guest");
         assertThatThrownBy(guest::newConnection).isInstanceOf(AuthenticationFailureException.class);
+    }
+
+    @Test
+    void devModeGetsRabbitMqWhenItIsInstalled() {
+        assertThat(RabbitMqBroker.isInstalled()).as("rabbitmq-server installed on this machine").isTrue();
+        assertThat(Brokers.devAmqp()).isSameAs(Brokers.rabbitmq());
     }
 
     @Test

@@ -21,6 +21,10 @@ final class Deadline {
         return System.nanoTime() > endNanos;
     }
 
+    static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
     /** Waits one poll interval before the caller checks its condition again. */
     static void pause() {
         try {

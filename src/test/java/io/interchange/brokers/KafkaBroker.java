@@ -15,6 +15,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Kafka 3.9 KRaft broker (broker and controller in one) in its own JVM, on 127.0.0.1.
@@ -22,15 +24,16 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public final class KafkaBroker implements Broker {
 
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
-    private static final String LOG = "kafka.log";
+    private static final String LOG_FILE = "kafka.log";
 
     private final BrokerDir dir = BrokerDir.of("kafka");
     private final int port = LoopbackPorts.free();
     private final int controllerPort = LoopbackPorts.free();
     private boolean formatted;
-    private Process process;
+    private volatile Process process;
 
     @Override
     public String name() {
@@ -61,6 +64,7 @@ public final class KafkaBroker implements Broker {
         if (isRunning()) {
             return;
         }
+        long begin = System.nanoTime();
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xms128m", "-Xmx512m",
                 "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
                 "-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
@@ -77,7 +81,7 @@ public final class KafkaBroker implements Broker {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(dir.path().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG).toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().put(BrokerDir.MARKER_ENV, dir.path().toString());
         try {
@@ -88,6 +92,8 @@ public final class KafkaBroker implements Broker {
         dir.writePids(process.pid());
         awaitReady();
         formatted = true;
+        LOG.info("Kafka started at {} (pid {}) in {} ms", bootstrapServers(), process.pid(),
+                Deadline.millisSince(begin));
     }
 
     /** SIGTERM (Kafka shuts down cleanly), SIGKILL if it takes longer than 30 s. */
@@ -103,6 +109,7 @@ public final class KafkaBroker implements Broker {
         }
         process = null;
         dir.deletePids();
+        LOG.info("Kafka stopped");
     }
 
     /** SIGKILL, as in a crash: unflushed state is lost the way it would be in production. */
@@ -157,6 +164,11 @@ public final class KafkaBroker implements Broker {
         config.setProperty("transaction.state.log.num.partitions", "1");
         config.setProperty("group.initial.rebalance.delay.ms", "0");
         config.setProperty("auto.create.topics.enable", "true");
+        // After kill() the restarted broker cannot register until the old registration's session expires
+        // (default 9 s, then registration backoff: ~15 s). 4 s with 1 s heartbeats halves that without fencing the
+        // broker during a GC pause on a busy two-core machine.
+        config.setProperty("broker.heartbeat.interval.ms", "1000");
+        config.setProperty("broker.session.timeout.ms", "4000");
         StringBuilder text = new StringBuilder("# Written by io.interchange.brokers.KafkaBroker\n");
         config.stringPropertyNames().stream().sorted()
                 .forEach(key -> text.append(key).append('=').append(config.getProperty(key)).append('\n'));
@@ -206,10 +218,10 @@ public final class KafkaBroker implements Broker {
             process = null;
             dir.deletePids();
             throw unavailable("the broker JVM exited with code " + exitCode + "; last log lines:\n"
-                    + dir.tail(LOG, 40), null);
+                    + dir.tail(LOG_FILE, 40), null);
         }
         if (deadline.expired()) {
-            String tail = dir.tail(LOG, 40);
+            String tail = dir.tail(LOG_FILE, 40);
             kill();
             throw unavailable("not ready within " + START_TIMEOUT.toSeconds() + " s; last log lines:\n" + tail, null);
         }
@@ -217,7 +229,7 @@ public final class KafkaBroker implements Broker {
 
     private BrokerUnavailableException unavailable(String reason, Throwable cause) {
         return new BrokerUnavailableException("Kafka (" + bootstrapServers() + ", dir " + dir.path() + ")", reason,
-                "check " + dir.resolve(LOG) + "; the broker runs from org.apache.kafka:kafka_2.13 on the test "
+                "check " + dir.resolve(LOG_FILE) + "; the broker runs from org.apache.kafka:kafka_2.13 on the test "
                         + "classpath (run through Maven so it is there) and needs ~512 MB of free memory", cause);
     }
 

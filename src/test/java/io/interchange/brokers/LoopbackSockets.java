@@ -15,8 +15,8 @@ final class LoopbackSockets {
     }
 
     /**
-     * Every listening socket of the given processes, and every one on the given ports, must be on 127.0.0.1 or
-     * [::1] (epmd always adds the IPv6 loopback), and the broker's own ports on 127.0.0.1, and each port must be listening.
+     * Every listening socket of the given processes must be on loopback (127.0.0.1, or [::1]: epmd always adds
+     * the IPv6 loopback), and each given port must be listening on 127.0.0.1 and nowhere else.
      */
     static void assertOnlyLoopback(Collection<Long> pids, Collection<Integer> ports) {
         List<String[]> sockets = listening();

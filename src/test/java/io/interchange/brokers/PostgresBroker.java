@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A PostgreSQL server (the machine's binaries) with its data under {@code target/brokers/postgres/}, on 127.0.0.1
  * and a free port, with database {@code interchange} owned by user {@code interchange} with a random password.
@@ -29,6 +32,8 @@ import java.util.stream.Stream;
  * handed to that user.
  */
 public final class PostgresBroker implements Broker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresBroker.class);
 
     static final String INSTALL = "apt-get install -y --no-install-recommends postgresql";
 
@@ -41,7 +46,7 @@ public final class PostgresBroker implements Broker {
     private final String password = BrokerDir.randomSecret();
     private Path bin;
     private boolean initialized;
-    private ProcessHandle postmaster;
+    private volatile ProcessHandle postmaster;
 
     @Override
     public String name() {
@@ -88,6 +93,7 @@ public final class PostgresBroker implements Broker {
         if (isRunning()) {
             return;
         }
+        long begin = System.nanoTime();
         if (!initialized) {
             bin = findBinaries();
             dir.recreate();
@@ -104,6 +110,8 @@ public final class PostgresBroker implements Broker {
             createDatabase();
             initialized = true;
         }
+        LOG.info("PostgreSQL started at {} (pid {}) in {} ms", jdbcUrl(), postmaster.pid(),
+                Deadline.millisSince(begin));
     }
 
     /** {@code pg_ctl stop -m fast}: open transactions are rolled back, clients disconnected. */

@@ -7,6 +7,8 @@ import java.util.Map;
 import org.apache.qpid.server.SystemLauncher;
 import org.apache.qpid.server.model.BrokerModel;
 import org.apache.qpid.server.model.SystemConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Apache Qpid Broker-J in this JVM, speaking AMQP 0-9-1 on 127.0.0.1 with an in-memory virtual host. For dev mode
@@ -15,11 +17,13 @@ import org.apache.qpid.server.model.SystemConfig;
  */
 public final class QpidAmqpBroker implements AmqpBroker {
 
+    private static final Logger LOG = LoggerFactory.getLogger(QpidAmqpBroker.class);
+
     private final BrokerDir dir = BrokerDir.of("qpid");
     private final int port = LoopbackPorts.free();
     private final String username = "interchange";
     private final String password = BrokerDir.randomSecret();
-    private SystemLauncher launcher;
+    private volatile SystemLauncher launcher;
 
     @Override
     public String name() {
@@ -56,6 +60,7 @@ public final class QpidAmqpBroker implements AmqpBroker {
         if (launcher != null) {
             return;
         }
+        long begin = System.nanoTime();
         dir.recreate();
         Path config = dir.write("initial-config.json", initialConfig());
         Map<String, Object> attributes = new HashMap<>();
@@ -75,6 +80,8 @@ public final class QpidAmqpBroker implements AmqpBroker {
                             + "plugins on the test classpath; check that port " + port + " is free", e);
         }
         launcher = started;
+        LOG.info("Qpid Broker-J (AMQP 0-9-1) started at {}:{} in {} ms", host(), port,
+                Deadline.millisSince(begin));
     }
 
     @Override

@@ -10,12 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Debian's rabbitmq-server (3.10) run from {@code target/brokers/rabbitmq/} on 127.0.0.1, with its own epmd on a
  * free port so it never meets a system epmd or a system RabbitMQ. Clients log in with a user that has a random
  * password; the node's default guest user is not created.
  */
 public final class RabbitMqBroker implements AmqpBroker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitMqBroker.class);
 
     static final String INSTALL = "apt-get update && apt-get install -y --no-install-recommends rabbitmq-server";
 
@@ -36,8 +41,8 @@ public final class RabbitMqBroker implements AmqpBroker {
     private final String username = "interchange";
     private final String password = BrokerDir.randomSecret();
     private boolean initialized;
-    private Process epmd;
-    private ProcessHandle node;
+    private volatile Process epmd;
+    private volatile ProcessHandle node;
 
     /** True if Debian's rabbitmq-server package is installed. */
     public static boolean isInstalled() {
@@ -84,6 +89,7 @@ public final class RabbitMqBroker implements AmqpBroker {
         if (isRunning()) {
             return;
         }
+        long begin = System.nanoTime();
         installIfMissing();
         if (!initialized) {
             // First start of this instance: a fresh node. A restart keeps its Mnesia data, users and queues.
@@ -108,6 +114,8 @@ public final class RabbitMqBroker implements AmqpBroker {
         }
         dir.writePids(node.pid(), epmd.pid());
         initialized = true;
+        LOG.info("RabbitMQ started at {}:{} (pid {}, epmd pid {}) in {} ms", host(), port, node.pid(), epmd.pid(),
+                Deadline.millisSince(begin));
     }
 
     /** {@code rabbitmqctl stop}, which waits for the VM to exit; SIGKILL if that fails. Also stops our epmd. */
@@ -124,6 +132,7 @@ public final class RabbitMqBroker implements AmqpBroker {
         node = null;
         stopEpmd();
         dir.deletePids();
+        LOG.info("RabbitMQ stopped");
     }
 
     /** SIGKILL of the Erlang VM, as in a crash; epmd is stopped too so that start() begins clean. */

@@ -5,6 +5,8 @@ import java.net.URI;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -17,13 +19,14 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public final class SqsBroker implements Broker {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SqsBroker.class);
     private static final String REGION = "us-east-1";
     private static final String ACCOUNT_ID = "000000000000";
 
     // Fixed for the life of this object (rather than withDynamicPort) so queue URLs name the real port and a
     // restart comes back where clients expect it.
     private final int port = LoopbackPorts.free();
-    private SQSRestServer server;
+    private volatile SQSRestServer server;
 
     @Override
     public String name() {
@@ -67,6 +70,7 @@ public final class SqsBroker implements Broker {
         if (server != null) {
             return;
         }
+        long begin = System.nanoTime();
         try {
             SQSRestServer started = SQSRestServerBuilder
                     .withInterface("127.0.0.1")
@@ -77,6 +81,7 @@ public final class SqsBroker implements Broker {
                     .start();
             started.waitUntilStarted();
             server = started;
+            LOG.info("ElasticMQ (SQS) started at {} in {} ms", endpoint(), Deadline.millisSince(begin));
         } catch (RuntimeException e) {
             throw new BrokerUnavailableException("SQS (ElasticMQ on " + endpoint() + ")", e.toString(),
                     "ElasticMQ runs in-process from org.elasticmq:elasticmq-rest-sqs_2.13 on the test classpath; "
