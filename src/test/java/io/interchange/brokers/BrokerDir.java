@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +29,7 @@ final class BrokerDir {
     static final String MARKER_ENV = "INTERCHANGE_BROKER_DIR";
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern ERROR_LINE = Pattern.compile("\\b(ERROR|FATAL|PANIC)\\b", Pattern.CASE_INSENSITIVE);
 
     private final Path path;
 
@@ -94,9 +96,24 @@ final class BrokerDir {
         }
     }
 
-    /** The last lines of a log file under this directory, for failure messages. */
-    String tail(String file, int lines) {
-        return tail(resolve(file), lines);
+    /**
+     * For failure messages: the first error lines of a log (a broker that fails to start usually logs its reason
+     * once, then pages of shutdown noise) followed by its last lines.
+     */
+    String diagnosis(String file) {
+        Path log = resolve(file);
+        List<String> errors = List.of();
+        try {
+            if (Files.exists(log)) {
+                errors = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                        .filter(line -> ERROR_LINE.matcher(line).find()).limit(10).toList();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // tail() below reports the unreadable file
+        }
+        String nl = System.lineSeparator();
+        return (errors.isEmpty() ? "" : "First errors in " + log + ":" + nl + String.join(nl, errors) + nl)
+                + "Last lines of " + log + ":" + nl + tail(log, 15);
     }
 
     static String tail(Path file, int lines) {

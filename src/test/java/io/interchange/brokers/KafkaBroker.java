@@ -217,13 +217,12 @@ public final class KafkaBroker implements Broker {
             int exitCode = process.exitValue();
             process = null;
             dir.deletePids();
-            throw unavailable("the broker JVM exited with code " + exitCode + "; last log lines:\n"
-                    + dir.tail(LOG_FILE, 40), null);
+            throw unavailable("the broker JVM exited with code " + exitCode + "\n" + dir.diagnosis(LOG_FILE), null);
         }
         if (deadline.expired()) {
-            String tail = dir.tail(LOG_FILE, 40);
+            String diagnosis = dir.diagnosis(LOG_FILE);
             kill();
-            throw unavailable("not ready within " + START_TIMEOUT.toSeconds() + " s; last log lines:\n" + tail, null);
+            throw unavailable("not ready within " + START_TIMEOUT.toSeconds() + " s\n" + diagnosis, null);
         }
     }
 

@@ -280,7 +280,7 @@ public final class PostgresBroker implements Broker {
     }
 
     private String logTail() {
-        return System.lineSeparator() + "Last log lines:" + System.lineSeparator() + dir.tail("postgres.log", 30);
+        return System.lineSeparator() + dir.diagnosis("postgres.log");
     }
 
     private BrokerUnavailableException unavailable(String reason, Throwable cause) {

@@ -168,7 +168,7 @@ public final class RabbitMqBroker implements AmqpBroker {
         while (!LoopbackPorts.isOpen(epmdPort)) {
             if (!epmd.isAlive() || deadline.expired()) {
                 stopEpmd();
-                throw unavailable("epmd did not listen on 127.0.0.1:" + epmdPort + ": " + dir.tail("epmd.log", 10),
+                throw unavailable("epmd did not listen on 127.0.0.1:" + epmdPort + ": " + dir.diagnosis("epmd.log"),
                         null);
             }
             Deadline.pause();
@@ -245,8 +245,7 @@ public final class RabbitMqBroker implements AmqpBroker {
     }
 
     private String logTail() {
-        return System.lineSeparator() + "Last log lines:" + System.lineSeparator()
-                + dir.tail("log/" + nodeName + ".log", 30);
+        return System.lineSeparator() + dir.diagnosis("log/" + nodeName + ".log");
     }
 
     /**
