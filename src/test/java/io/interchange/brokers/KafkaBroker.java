@@ -1,0 +1,239 @@
+package io.interchange.brokers;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka 3.9 KRaft broker (broker and controller in one) in its own JVM, on 127.0.0.1.
+ * Kafka's own test kits bind all interfaces, hence a child process started from {@code kafka.Kafka}.
+ */
+public final class KafkaBroker implements Broker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final String LOG_FILE = "kafka.log";
+
+    private final BrokerDir dir = BrokerDir.of("kafka");
+    private final int port = LoopbackPorts.free();
+    private final int controllerPort = LoopbackPorts.free();
+    private boolean formatted;
+    private volatile Process process;
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** PID of the broker JVM, or -1 when it is not running. */
+    public long pid() {
+        Process current = process;
+        return current != null && current.isAlive() ? current.pid() : -1;
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public synchronized void start() {
+        if (isRunning()) {
+            return;
+        }
+        long begin = System.nanoTime();
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xms128m", "-Xmx512m",
+                "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+                "-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
+                "-cp", System.getProperty("java.class.path"),
+                KafkaProcessMain.class.getName(),
+                Long.toString(ProcessHandle.current().pid()),
+                dir.resolve("server.properties").toString()));
+        if (!formatted) {
+            // First start of this instance: fresh data. A restart keeps the log dir, like a real broker restart.
+            dir.recreate();
+            writeConfig();
+            command.add(Uuid.randomUuid().toString());
+        }
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.path().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().put(BrokerDir.MARKER_ENV, dir.path().toString());
+        try {
+            process = builder.start();
+        } catch (Exception e) {
+            throw unavailable("cannot start " + command.get(0) + ": " + e, e);
+        }
+        dir.writePids(process.pid());
+        awaitReady();
+        formatted = true;
+        LOG.info("Kafka started at {} (pid {}) in {} ms", bootstrapServers(), process.pid(),
+                Deadline.millisSince(begin));
+    }
+
+    /** SIGTERM (Kafka shuts down cleanly), SIGKILL if it takes longer than 30 s. */
+    @Override
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!BrokerDir.waitForExit(process.toHandle(), STOP_TIMEOUT)) {
+            process.destroyForcibly();
+            BrokerDir.waitForExit(process.toHandle(), STOP_TIMEOUT);
+        }
+        process = null;
+        dir.deletePids();
+        LOG.info("Kafka stopped");
+    }
+
+    /** SIGKILL, as in a crash: unflushed state is lost the way it would be in production. */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        BrokerDir.waitForExit(process.toHandle(), STOP_TIMEOUT);
+        process = null;
+        dir.deletePids();
+    }
+
+    /** Creates a topic with replication factor 1; an existing topic is left as it is. */
+    public void createTopic(String topic, int partitions) {
+        try (Admin admin = Admin.create(adminConfig())) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot create topic " + topic, e.getCause());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot create topic " + topic, e);
+        }
+    }
+
+    private Map<String, Object> adminConfig() {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+    }
+
+    private void writeConfig() {
+        Properties config = new Properties();
+        config.setProperty("process.roles", "broker,controller");
+        config.setProperty("node.id", "1");
+        config.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        config.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        config.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        config.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        config.setProperty("controller.listener.names", "CONTROLLER");
+        config.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        config.setProperty("log.dirs", dir.resolve("data").toString());
+        config.setProperty("num.partitions", "1");
+        config.setProperty("default.replication.factor", "1");
+        config.setProperty("min.insync.replicas", "1");
+        config.setProperty("offsets.topic.replication.factor", "1");
+        // One partition instead of 50: creating the offsets topic on first group join is then instant.
+        config.setProperty("offsets.topic.num.partitions", "1");
+        config.setProperty("transaction.state.log.replication.factor", "1");
+        config.setProperty("transaction.state.log.min.isr", "1");
+        config.setProperty("transaction.state.log.num.partitions", "1");
+        config.setProperty("group.initial.rebalance.delay.ms", "0");
+        config.setProperty("auto.create.topics.enable", "true");
+        // After kill() the restarted broker cannot register until the old registration's session expires
+        // (default 9 s, then registration backoff: ~15 s). 4 s with 1 s heartbeats halves that without fencing the
+        // broker during a GC pause on a busy two-core machine.
+        config.setProperty("broker.heartbeat.interval.ms", "1000");
+        config.setProperty("broker.session.timeout.ms", "4000");
+        StringBuilder text = new StringBuilder("# Written by io.interchange.brokers.KafkaBroker\n");
+        config.stringPropertyNames().stream().sorted()
+                .forEach(key -> text.append(key).append('=').append(config.getProperty(key)).append('\n'));
+        dir.write("server.properties", text.toString());
+        // The test classpath carries logback, whose default would log DEBUG; keep the broker log readable.
+        dir.write("logback.xml", """
+                <configuration>
+                  <appender name="out" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
+                  </appender>
+                  <logger name="kafka" level="INFO"/>
+                  <logger name="org.apache.kafka" level="INFO"/>
+                  <logger name="state.change.logger" level="WARN"/>
+                  <root level="WARN"><appender-ref ref="out"/></root>
+                </configuration>
+                """);
+    }
+
+    private void awaitReady() {
+        Deadline deadline = Deadline.in(START_TIMEOUT);
+        // Poll the socket first: an AdminClient pointed at a closed port logs a warning per attempt.
+        while (!LoopbackPorts.isOpen(port)) {
+            checkAlive(deadline);
+            Deadline.pause();
+        }
+        try (Admin admin = Admin.create(adminConfig())) {
+            while (true) {
+                checkAlive(deadline);
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw unavailable("interrupted while waiting for the broker", e);
+                } catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
+                    // The broker is still starting; ask again until the deadline.
+                }
+                Deadline.pause();
+            }
+        }
+    }
+
+    private void checkAlive(Deadline deadline) {
+        if (!process.isAlive()) {
+            int exitCode = process.exitValue();
+            process = null;
+            dir.deletePids();
+            throw unavailable("the broker JVM exited with code " + exitCode + "\n" + dir.diagnosis(LOG_FILE), null);
+        }
+        if (deadline.expired()) {
+            String diagnosis = dir.diagnosis(LOG_FILE);
+            kill();
+            throw unavailable("not ready within " + START_TIMEOUT.toSeconds() + " s\n" + diagnosis, null);
+        }
+    }
+
+    private BrokerUnavailableException unavailable(String reason, Throwable cause) {
+        return new BrokerUnavailableException("Kafka (" + bootstrapServers() + ", dir " + dir.path() + ")", reason,
+                "check " + dir.resolve(LOG_FILE) + "; the broker runs from org.apache.kafka:kafka_2.13 on the test "
+                        + "classpath (run through Maven so it is there) and needs ~512 MB of free memory", cause);
+    }
+
+    static String javaExecutable() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}
