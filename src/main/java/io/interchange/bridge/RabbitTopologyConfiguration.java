@@ -2,18 +2,32 @@ package io.interchange.bridge;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.ExchangeBuilder;
 import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Hands the configured topology to Spring AMQP's admin, which declares it on every (re)connect. */
+/**
+ * Declares the configured topology before routes start. The bridge sinks publish on connections of
+ * their own, so Spring AMQP's declare-on-connect would never fire: the admin is run here, and
+ * retried in the background while RabbitMQ cannot be reached (publishes fail until then, and their
+ * sources redeliver).
+ */
 @Configuration(proxyBeanMethods = false)
 public class RabbitTopologyConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitTopologyConfiguration.class);
 
     @Bean
     Declarables rabbitTopology(RabbitTopologyProperties topology) {
@@ -29,5 +43,36 @@ public class RabbitTopologyConfiguration {
                     binding.routingKey(), null));
         }
         return new Declarables(declarables);
+    }
+
+    @Bean
+    SmartInitializingSingleton declareRabbitTopology(AmqpAdmin admin, RabbitTopologyProperties topology) {
+        return () -> {
+            if (topology.exchanges().isEmpty() && topology.queues().isEmpty()) {
+                return;
+            }
+            if (!declare(admin)) {
+                ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "interchange-rabbitmq-topology");
+                    t.setDaemon(true);
+                    return t;
+                });
+                retry.scheduleWithFixedDelay(() -> {
+                    if (declare(admin)) {
+                        retry.shutdown();
+                    }
+                }, 5, 5, TimeUnit.SECONDS);
+            }
+        };
+    }
+
+    private static boolean declare(AmqpAdmin admin) {
+        try {
+            admin.initialize();
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("Could not declare the RabbitMQ topology yet (retrying every 5 s): {}", e.getMessage());
+            return false;
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
@@ -72,8 +73,9 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
 
     /** Connection settings of camel-kafka, with what at-least-once needs forced on top. */
     Properties kafkaProperties(String clientId) {
-        Properties properties = getCamelContext().getComponent("kafka", KafkaComponent.class)
-                .getConfiguration().copy().createConsumerProperties();
+        KafkaConfiguration kafka = getCamelContext().getComponent("kafka", KafkaComponent.class).getConfiguration();
+        Properties properties = kafka.createConsumerProperties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
