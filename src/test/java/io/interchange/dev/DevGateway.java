@@ -75,8 +75,8 @@ public final class DevGateway {
                   SQS (ElasticMQ) {} (region {})
                   LRA coordinator {}
                   Management      http://127.0.0.1:{}/actuator/health
-                  Try it:         scripts/try-it.sh '{{"orderId":1}}'
-                """, (System.nanoTime() - started) / 1_000_000_000.0, rssMegabytes(), kafka.bootstrapServers(),
+                  Try it:         scripts/try-it.sh '{"orderId":1}'
+                """, String.format("%.1f", (System.nanoTime() - started) / 1e9), rssMegabytes(), kafka.bootstrapServers(),
                 amqp.getClass().getSimpleName().replace("Broker", ""), amqp.host(), amqp.port(), sqs.endpoint(),
                 sqs.region(), lra.url(), management);
     }
