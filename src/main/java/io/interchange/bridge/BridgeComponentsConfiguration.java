@@ -5,7 +5,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.interchange.bridge.kafka.KafkaSourceComponent;
-import io.interchange.bridge.rabbitmq.RabbitSinkComponent;
+import io.interchange.bridge.rabbitmq.RabbitComponent;
 
 /** Registers the bridge components under the schemes routes use. */
 @Configuration(proxyBeanMethods = false)
@@ -18,7 +18,7 @@ public class BridgeComponentsConfiguration {
 
     /** Uses the connection settings (host, credentials, TLS) Spring Boot built from spring.rabbitmq.*. */
     @Bean("interchange-rabbitmq")
-    RabbitSinkComponent interchangeRabbitmq(CachingConnectionFactory connectionFactory) {
-        return new RabbitSinkComponent(connectionFactory.getRabbitConnectionFactory());
+    RabbitComponent interchangeRabbitmq(CachingConnectionFactory connectionFactory, BridgeProperties bridge) {
+        return new RabbitComponent(connectionFactory.getRabbitConnectionFactory(), bridge.allowList());
     }
 }

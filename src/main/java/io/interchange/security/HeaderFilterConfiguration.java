@@ -10,6 +10,9 @@ import org.apache.camel.spi.HeaderFilterStrategyAware;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.interchange.bridge.AllowListHeaderFilter;
+import io.interchange.bridge.BridgeProperties;
+
 /**
  * Puts {@link CamelHeaderFilter} in front of the header filter of every broker component and of
  * every endpoint that has one (aws2-sqs keeps its filter on the endpoint only), so no consumer
@@ -18,10 +21,12 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class HeaderFilterConfiguration {
 
+    /** Kafka sinks also carry only the bridge's allowed headers onto the record. */
     @Bean
-    ComponentCustomizer kafkaHeaderFilter() {
+    ComponentCustomizer kafkaHeaderFilter(BridgeProperties bridge) {
         return ComponentCustomizer.forType(KafkaComponent.class, kafka -> kafka.getConfiguration()
-                .setHeaderFilterStrategy(new CamelHeaderFilter(new KafkaHeaderFilterStrategy())));
+                .setHeaderFilterStrategy(new CamelHeaderFilter(
+                        new AllowListHeaderFilter(bridge.allowList(), new KafkaHeaderFilterStrategy()))));
     }
 
     @Bean

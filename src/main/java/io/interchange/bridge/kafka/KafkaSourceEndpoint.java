@@ -44,8 +44,8 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = "500", description = "First wait before a failed record is read again; doubles per attempt")
     private long retryBackoffMillis = 500;
 
-    @UriParam(defaultValue = "30000", description = "Longest wait between attempts at a failed record")
-    private long maxRetryBackoffMillis = 30_000;
+    @UriParam(defaultValue = "10000", description = "Longest wait between attempts at a failed record")
+    private long maxRetryBackoffMillis = 10_000;
 
     @UriParam(defaultValue = "30000", description = "On stop or rebalance, how long to wait for records in flight")
     private long drainTimeoutMillis = 30_000;

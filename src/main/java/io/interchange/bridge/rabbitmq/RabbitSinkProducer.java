@@ -23,6 +23,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 
+import io.interchange.bridge.BridgeHeaders;
 import io.interchange.bridge.HeaderAllowList;
 import io.interchange.bridge.MessageTooLargeException;
 
@@ -35,27 +36,25 @@ import io.interchange.bridge.MessageTooLargeException;
  */
 public class RabbitSinkProducer extends DefaultAsyncProducer {
 
-    /** Overrides the endpoint's routing key for one message. */
-    public static final String ROUTING_KEY_HEADER = "InterchangeRoutingKey";
-
     /** Ties a basic.return to its publish; RabbitMQ sends the return before the ack of the same message. */
     static final String PUBLISH_SEQUENCE_HEADER = "interchange-publish-seq";
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitSinkProducer.class);
 
-    private final RabbitSinkEndpoint endpoint;
+    private final RabbitEndpoint endpoint;
     private final ConnectionFactory connectionFactory;
-    private final HeaderAllowList allowedHeaders = HeaderAllowList.parse(HeaderAllowList.DEFAULT);
+    private final HeaderAllowList allowedHeaders;
     private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
     private final Object publishLock = new Object();
     private Connection connection;
     private Channel channel;
     private ScheduledExecutorService timeouts;
 
-    public RabbitSinkProducer(RabbitSinkEndpoint endpoint, ConnectionFactory connectionFactory) {
+    public RabbitSinkProducer(RabbitEndpoint endpoint, ConnectionFactory connectionFactory) {
         super(endpoint);
         this.endpoint = endpoint;
         this.connectionFactory = connectionFactory;
+        this.allowedHeaders = ((RabbitComponent) endpoint.getComponent()).allowedHeaders();
     }
 
     @Override
@@ -71,8 +70,14 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         }
-        String routingKey = message.getHeader(ROUTING_KEY_HEADER, endpoint.getRoutingKey(), String.class);
+        String routingKey = endpoint.isUseMessageRoutingKey()
+                ? message.getHeader(BridgeHeaders.ROUTING_KEY, endpoint.getRoutingKey(), String.class)
+                : endpoint.getRoutingKey();
         Map<String, Object> headers = amqpHeaders(exchange);
+        String key = message.getHeader(BridgeHeaders.KEY, String.class);
+        if (key != null) {
+            headers.put(BridgeHeaders.AMQP_KEY, key);
+        }
         try {
             synchronized (publishLock) {
                 Channel ch = openChannel();

@@ -11,17 +11,35 @@ import org.apache.camel.support.DefaultEndpoint;
 
 import com.rabbitmq.client.ConnectionFactory;
 
-@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-rabbitmq", title = "RabbitMQ sink (pipelined confirms)",
-        syntax = "interchange-rabbitmq:exchange", producerOnly = true, category = {Category.MESSAGING})
-public class RabbitSinkEndpoint extends DefaultEndpoint {
+/**
+ * As a sink the path names the exchange to publish to; as a source it names the queue to consume.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-rabbitmq", title = "RabbitMQ (at least once, pipelined)",
+        syntax = "interchange-rabbitmq:name", category = {Category.MESSAGING})
+public class RabbitEndpoint extends DefaultEndpoint {
 
     private final ConnectionFactory connectionFactory;
 
-    @UriPath(description = "Exchange to publish to; empty for the default exchange")
+    @UriPath(description = "Sink: exchange to publish to (empty for the default exchange). Source: queue to consume")
     private final String exchangeName;
 
-    @UriParam(description = "Routing key; the header InterchangeRoutingKey overrides it per message")
+    @UriParam(label = "consumer", defaultValue = "500", description = "Unacknowledged deliveries the broker hands"
+            + " out at once (basic.qos); also how many messages are in flight in the route")
+    private int prefetch = 500;
+
+    @UriParam(label = "consumer", defaultValue = "500", description = "First wait before a failed message is"
+            + " requeued; doubles with each consecutive failure")
+    private long retryBackoffMillis = 500;
+
+    @UriParam(label = "consumer", defaultValue = "10000", description = "Longest wait before a failed message is requeued")
+    private long maxRetryBackoffMillis = 10_000;
+
+    @UriParam(description = "Routing key of every publish")
     private String routingKey = "";
+
+    @UriParam(defaultValue = "false", description = "Publish with the routing key the message arrived with (header"
+            + " InterchangeRoutingKey, set by the RabbitMQ source) when it has one")
+    private boolean useMessageRoutingKey;
 
     @UriParam(defaultValue = "true", description = "Publish with the mandatory flag: a message no queue takes fails")
     private boolean mandatory = true;
@@ -36,7 +54,7 @@ public class RabbitSinkEndpoint extends DefaultEndpoint {
             + " with MessageTooLargeException, which error handling can send to a dead-letter destination")
     private int maxBodyBytes;
 
-    public RabbitSinkEndpoint(String uri, RabbitSinkComponent component, String exchangeName,
+    public RabbitEndpoint(String uri, RabbitComponent component, String exchangeName,
             ConnectionFactory connectionFactory) {
         super(uri, component);
         this.exchangeName = exchangeName;
@@ -49,8 +67,34 @@ public class RabbitSinkEndpoint extends DefaultEndpoint {
     }
 
     @Override
-    public Consumer createConsumer(Processor processor) {
-        throw new UnsupportedOperationException("interchange-rabbitmq is a sink; consume with a RabbitMQ source");
+    public Consumer createConsumer(Processor processor) throws Exception {
+        RabbitSourceConsumer consumer = new RabbitSourceConsumer(this, processor, connectionFactory);
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    public int getPrefetch() {
+        return prefetch;
+    }
+
+    public void setPrefetch(int prefetch) {
+        this.prefetch = prefetch;
+    }
+
+    public long getRetryBackoffMillis() {
+        return retryBackoffMillis;
+    }
+
+    public void setRetryBackoffMillis(long retryBackoffMillis) {
+        this.retryBackoffMillis = retryBackoffMillis;
+    }
+
+    public long getMaxRetryBackoffMillis() {
+        return maxRetryBackoffMillis;
+    }
+
+    public void setMaxRetryBackoffMillis(long maxRetryBackoffMillis) {
+        this.maxRetryBackoffMillis = maxRetryBackoffMillis;
     }
 
     public String getExchangeName() {
@@ -63,6 +107,14 @@ public class RabbitSinkEndpoint extends DefaultEndpoint {
 
     public void setRoutingKey(String routingKey) {
         this.routingKey = routingKey;
+    }
+
+    public boolean isUseMessageRoutingKey() {
+        return useMessageRoutingKey;
+    }
+
+    public void setUseMessageRoutingKey(boolean useMessageRoutingKey) {
+        this.useMessageRoutingKey = useMessageRoutingKey;
     }
 
     public boolean isMandatory() {

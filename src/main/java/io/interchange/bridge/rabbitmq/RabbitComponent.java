@@ -1,0 +1,39 @@
+package io.interchange.bridge.rabbitmq;
+
+import java.util.Map;
+
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+
+import com.rabbitmq.client.ConnectionFactory;
+
+import io.interchange.bridge.HeaderAllowList;
+
+/**
+ * {@code interchange-rabbitmq:exchange?routingKey=...} as a sink publishes with pipelined publisher
+ * confirms: an exchange completes when the broker confirmed it (or failed it), so a source can
+ * acknowledge only what RabbitMQ holds, while many publishes are in flight at once.
+ * {@code interchange-rabbitmq:queue} as a source acknowledges each delivery only when its route
+ * completed, and requeues it after a backoff when the route failed.
+ */
+public class RabbitComponent extends DefaultComponent {
+
+    private final ConnectionFactory connectionFactory;
+    private final HeaderAllowList allowedHeaders;
+
+    public RabbitComponent(ConnectionFactory connectionFactory, HeaderAllowList allowedHeaders) {
+        this.connectionFactory = connectionFactory;
+        this.allowedHeaders = allowedHeaders;
+    }
+
+    HeaderAllowList allowedHeaders() {
+        return allowedHeaders;
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        RabbitEndpoint endpoint = new RabbitEndpoint(uri, this, remaining, connectionFactory);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+}

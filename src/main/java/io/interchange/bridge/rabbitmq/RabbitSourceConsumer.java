@@ -1,0 +1,188 @@
+package io.interchange.bridge.rabbitmq;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.LongString;
+import com.rabbitmq.client.ShutdownSignalException;
+
+import io.interchange.bridge.BridgeHeaders;
+import io.interchange.security.CamelHeaderFilter;
+
+/**
+ * Consumes a queue with manual acknowledgements and up to {@code prefetch} deliveries in the route
+ * at once. A delivery is acked when its route completed and nacked with requeue, after a backoff
+ * that grows with consecutive failures, when the route failed: nothing is acked that the sink did
+ * not take. A closed channel or connection is reopened after a backoff; whatever was unacked then
+ * is redelivered by the broker.
+ */
+public class RabbitSourceConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitSourceConsumer.class);
+
+    private final RabbitEndpoint endpoint;
+    private final ConnectionFactory connectionFactory;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private ScheduledExecutorService scheduler;
+    private volatile Connection connection;
+    private volatile Channel channel;
+    private volatile boolean running;
+
+    public RabbitSourceConsumer(RabbitEndpoint endpoint, Processor processor, ConnectionFactory connectionFactory) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+        this.connectionFactory = connectionFactory;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        running = true;
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "interchange-rabbitmq-source-" + endpoint.getExchangeName());
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.execute(this::connect);
+    }
+
+    private void connect() {
+        if (!running) {
+            return;
+        }
+        try {
+            Connection c = connectionFactory.newConnection("interchange-source-" + endpoint.getExchangeName());
+            Channel channel = c.createChannel();
+            channel.basicQos(endpoint.getPrefetch());
+            channel.addShutdownListener(this::closed);
+            channel.basicConsume(endpoint.getExchangeName(), false, getRouteId(),
+                    new com.rabbitmq.client.DefaultConsumer(channel) {
+                        @Override
+                        public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                                byte[] body) {
+                            dispatch(channel, envelope, properties, body);
+                        }
+                    });
+            connection = c;
+            this.channel = channel;
+            LOG.info("Consuming RabbitMQ queue '{}' for route '{}'", endpoint.getExchangeName(), getRouteId());
+        } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.warn("Cannot consume RabbitMQ queue '{}' yet, retrying in 5 s: {}", endpoint.getExchangeName(),
+                    e.getMessage());
+            scheduler.schedule(this::connect, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    private void closed(ShutdownSignalException cause) {
+        if (running && !cause.isInitiatedByApplication()) {
+            LOG.warn("RabbitMQ channel of queue '{}' closed ({}); reconnecting", endpoint.getExchangeName(),
+                    cause.getMessage());
+            scheduler.schedule(this::connect, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private void dispatch(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+        inFlight.incrementAndGet();
+        Exchange exchange = createExchange(false);
+        Message message = exchange.getMessage();
+        message.setBody(body);
+        Map<String, Object> headers = properties.getHeaders();
+        if (headers != null) {
+            headers.forEach((name, value) -> {
+                if (!CamelHeaderFilter.isInternal(name) && value != null) {
+                    message.setHeader(name, value instanceof LongString || value instanceof byte[]
+                            ? new String(value instanceof LongString ls ? ls.getBytes() : (byte[]) value,
+                                    StandardCharsets.UTF_8)
+                            : value);
+                }
+            });
+            Object key = message.getHeader(BridgeHeaders.AMQP_KEY);
+            if (key != null) {
+                message.setHeader(BridgeHeaders.KEY, key.toString());
+            }
+        }
+        if (properties.getContentType() != null) {
+            message.setHeader(Exchange.CONTENT_TYPE, properties.getContentType());
+        }
+        message.setHeader(BridgeHeaders.ROUTING_KEY, envelope.getRoutingKey());
+        long tag = envelope.getDeliveryTag();
+        getAsyncProcessor().process(exchange, doneSync -> {
+            try {
+                if (exchange.isFailed()) {
+                    int failures = consecutiveFailures.incrementAndGet();
+                    long backoff = Math.min(endpoint.getMaxRetryBackoffMillis(),
+                            endpoint.getRetryBackoffMillis() << Math.min(failures - 1, 20));
+                    LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}", getRouteId(),
+                            endpoint.getExchangeName(), backoff,
+                            exchange.getException() == null ? "rolled back" : exchange.getException().getMessage());
+                    scheduler.schedule(() -> settle(channel, tag, false), backoff, TimeUnit.MILLISECONDS);
+                } else {
+                    consecutiveFailures.set(0);
+                    settle(channel, tag, true);
+                }
+            } finally {
+                releaseExchange(exchange, false);
+            }
+        });
+    }
+
+    private void settle(Channel channel, long tag, boolean ack) {
+        try {
+            if (ack) {
+                channel.basicAck(tag, false);
+            } else {
+                channel.basicNack(tag, false, true);
+            }
+        } catch (IOException | RuntimeException e) {
+            // The channel is gone: the broker redelivers every unacked message to the next consumer.
+            LOG.debug("Could not settle delivery {} of queue '{}': {}", tag, endpoint.getExchangeName(), e.getMessage());
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** Deliveries in the route and not yet settled; for metrics and tests. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        running = false;
+        Channel ch = channel;
+        if (ch != null && ch.isOpen()) {
+            // Take no more deliveries, then give those in the route a bounded time to settle.
+            ch.basicCancel(getRouteId());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10);
+            }
+        }
+        Connection c = connection;
+        if (c != null && c.isOpen()) {
+            c.close();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        super.doStop();
+    }
+}

@@ -1,0 +1,170 @@
+package io.interchange.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+import io.interchange.InterchangeApplication;
+import io.interchange.brokers.Brokers;
+import io.interchange.brokers.GatewayProperties;
+import io.interchange.brokers.RabbitMqBroker;
+
+/** The example route, loaded from routes/, from a real RabbitMQ server to a real Kafka broker. */
+@SpringBootTest(classes = InterchangeApplication.class)
+class ShipmentsRabbitmqToKafkaIT {
+
+    private static final String TOPIC = "shipments";
+
+    @DynamicPropertySource
+    static void brokers(DynamicPropertyRegistry registry) {
+        Brokers.kafka().createTopic(TOPIC, 6);
+        GatewayProperties.kafka(Brokers.kafka()).forEach((k, v) -> registry.add(k, () -> v));
+        GatewayProperties.amqp(Brokers.rabbitmq()).forEach((k, v) -> registry.add(k, () -> v));
+    }
+
+    @Autowired
+    CamelContext camelContext;
+
+    private Connection rabbit;
+    private Channel channel;
+
+    @BeforeEach
+    void connect() throws Exception {
+        RabbitMqBroker broker = Brokers.rabbitmq();
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(broker.host());
+        factory.setPort(broker.port());
+        factory.setUsername(broker.username());
+        factory.setPassword(broker.password());
+        rabbit = factory.newConnection("shipments-it");
+        channel = rabbit.createChannel();
+        channel.confirmSelect();
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        rabbit.close();
+    }
+
+    @Test
+    void bridgesOneThousandKeyedMessagesAllArriveInOrderPerKey() throws Exception {
+        for (int seq = 0; seq < 100; seq++) {
+            for (int key = 0; key < 10; key++) {
+                publish("shipment.requested", "key-" + key, Map.of(), "key-" + key + ":" + seq);
+            }
+        }
+        channel.waitForConfirmsOrDie(30_000);
+
+        Map<String, List<Integer>> perKey = new HashMap<>();
+        int total = 0;
+        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            consumer.subscribe(List.of(TOPIC));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (total < 1000 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (!record.key().startsWith("key-")) {
+                        continue; // another test's record on the shared topic
+                    }
+                    String[] parts = new String(record.value(), StandardCharsets.UTF_8).split(":");
+                    assertThat(record.key()).as("record key from interchange-key").isEqualTo(parts[0]);
+                    perKey.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(Integer.parseInt(parts[1]));
+                    total++;
+                }
+            }
+        }
+        assertThat(total).isEqualTo(1000);
+        assertThat(perKey).hasSize(10);
+        perKey.forEach((key, seqs) -> assertThat(seqs).as(key).isSorted().hasSize(100).doesNotHaveDuplicates());
+    }
+
+    @Test
+    void theRabbitmqSourceDropsCamelHeadersInAnyCaseAndKafkaGetsOnlyAllowListedOnes() throws Exception {
+        channel.queueDeclare("header-probe", true, false, false, null);
+        MockEndpoint seen = camelContext.getEndpoint("mock:seen-by-rabbitmq-source", MockEndpoint.class);
+        seen.expectedMessageCount(1);
+        camelContext.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("interchange-rabbitmq:header-probe").routeId("rabbitmq-header-probe")
+                        .to("mock:seen-by-rabbitmq-source");
+            }
+        });
+        Map<String, Object> injected = Map.of("CamelExecCommandExecutable", "/bin/sh", "cAmElFileName", "x",
+                "CAMELHTTPURI", "http://evil", "org.apache.camel.Foo", "x", "ce_id", "1", "x-not-allowed", "x");
+        channel.basicPublish("", "header-probe", new AMQP.BasicProperties.Builder().headers(injected).build(),
+                new byte[] {1});
+        publish("shipment.requested", "probe", injected, "probe:0");
+        channel.waitForConfirmsOrDie(30_000);
+
+        seen.assertIsSatisfied(30_000);
+        assertThat(seen.getReceivedExchanges().get(0).getMessage().getHeaders().keySet())
+                .noneMatch(n -> n.toLowerCase().startsWith("camel") || n.toLowerCase().startsWith("org.apache.camel"))
+                .contains("ce_id", "x-not-allowed");
+
+        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            consumer.subscribe(List.of(TOPIC));
+            List<String> headerNames = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if ("probe".equals(record.key())) {
+                        for (Header header : record.headers()) {
+                            headerNames.add(header.key());
+                        }
+                        return true;
+                    }
+                }
+                return false;
+            });
+            assertThat(headerNames).contains("ce_id").doesNotContain("x-not-allowed", "CamelExecCommandExecutable",
+                    "cAmElFileName", "CAMELHTTPURI", "org.apache.camel.Foo", "InterchangeRoutingKey");
+        }
+        camelContext.getRouteController().stopRoute("rabbitmq-header-probe");
+    }
+
+    private void publish(String routingKey, String key, Map<String, Object> headers, String body) throws Exception {
+        Map<String, Object> all = new HashMap<>(headers);
+        all.put("interchange-key", key);
+        channel.basicPublish("shipments", routingKey, true,
+                new AMQP.BasicProperties.Builder().deliveryMode(2).headers(all).build(),
+                body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer() {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Brokers.kafka().bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "shipments-it-" + System.nanoTime());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(properties);
+    }
+}

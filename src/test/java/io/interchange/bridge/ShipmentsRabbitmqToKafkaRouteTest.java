@@ -1,0 +1,72 @@
+package io.interchange.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.EndpointInject;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.ToDefinition;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.apache.camel.test.spring.junit5.UseAdviceWith;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
+
+import io.interchange.InterchangeApplication;
+
+/** The example RabbitMQ -> Kafka route with both brokers replaced by endpoints the test controls. */
+@CamelSpringBootTest
+@SpringBootTest(classes = InterchangeApplication.class, properties = {
+        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1"})
+@UseAdviceWith
+@DirtiesContext
+class ShipmentsRabbitmqToKafkaRouteTest {
+
+    private static final String ROUTE = "shipments-rabbitmq-to-kafka";
+    private static String declaredSinkUri;
+
+    @Autowired
+    CamelContext camelContext;
+
+    @Autowired
+    ProducerTemplate producer;
+
+    @EndpointInject("mock:kafka")
+    MockEndpoint kafka;
+
+    @BeforeEach
+    void replaceBrokers() throws Exception {
+        kafka.reset();
+        if (camelContext.isStarted()) {
+            return;
+        }
+        declaredSinkUri = camelContext.resolvePropertyPlaceholders(((ModelCamelContext) camelContext)
+                .getProcessorDefinition("shipments-to-kafka", ToDefinition.class).getEndpointUri());
+        AdviceWith.adviceWith(camelContext, ROUTE, route -> {
+            route.replaceFromWith("direct:shipments");
+            route.weaveById("shipments-to-kafka").replace().to("mock:kafka");
+        });
+        camelContext.start();
+    }
+
+    @Test
+    void carriesBodyAndKeyToKafka() throws Exception {
+        kafka.expectedBodiesReceived((Object) new byte[] {1, 2, 3});
+        kafka.expectedHeaderReceived(BridgeHeaders.KEY, "shipment-7");
+
+        producer.sendBodyAndHeader("direct:shipments", new byte[] {1, 2, 3}, BridgeHeaders.KEY, "shipment-7");
+
+        kafka.assertIsSatisfied();
+    }
+
+    @Test
+    void producesWithAcksAllIdempotentAndBytesUnchanged() {
+        assertThat(declaredSinkUri).startsWith("kafka:shipments?")
+                .contains("requestRequiredAcks=all", "enableIdempotence=true", "ByteArraySerializer");
+    }
+}
