@@ -1,0 +1,61 @@
+package io.interchange;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.interchange.brokers.LoopbackPorts;
+
+/**
+ * The gateway as a separate JVM, as it runs in production, so a test can SIGKILL it mid-stream and
+ * start it again. It runs from this JVM's class path with the routes and config of the checkout;
+ * its output goes to {@code target/gateway-<name>.log}.
+ */
+public final class GatewayProcess implements AutoCloseable {
+
+    private final String name;
+    private final Map<String, String> environment;
+    private Process process;
+
+    public GatewayProcess(String name, Map<String, String> environment) {
+        this.name = name;
+        this.environment = environment;
+    }
+
+    public synchronized void start() throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                InterchangeApplication.class.getName());
+        builder.environment().putAll(environment);
+        builder.environment().put("INTERCHANGE_HTTP_PORT", String.valueOf(LoopbackPorts.free()));
+        builder.environment().put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(LoopbackPorts.free()));
+        Path log = Path.of("target", "gateway-" + name + ".log");
+        Files.createDirectories(log.getParent());
+        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.directory(new File("."));
+        process = builder.start();
+    }
+
+    /** SIGKILL: no shutdown hook, no drain, no final commit. */
+    public synchronized void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public synchronized long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public synchronized void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
