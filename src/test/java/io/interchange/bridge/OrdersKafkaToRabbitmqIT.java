@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -58,6 +60,9 @@ class OrdersKafkaToRabbitmqIT {
 
     @Autowired
     CamelContext camelContext;
+
+    @Autowired
+    MeterRegistry meters;
 
     private Connection rabbit;
     private Channel channel;
@@ -107,6 +112,13 @@ class OrdersKafkaToRabbitmqIT {
         }
         assertThat(perKey).hasSize(10);
         perKey.forEach((key, seqs) -> assertThat(seqs).as(key).isSorted().hasSize(100).doesNotHaveDuplicates());
+
+        String route = "orders-kafka-to-rabbitmq";
+        assertThat(meters.get("interchange.bridge.latency").tag("routeId", route).timer().count())
+                .as("end-to-end latency recorded per confirmed record").isGreaterThanOrEqualTo(1000);
+        assertThat(meters.get("interchange.bridge.in.flight").tag("routeId", route).gauge().value()).isZero();
+        assertThat(meters.get("camel.exchanges.succeeded").tag("routeId", route).counter().count())
+                .isGreaterThanOrEqualTo(1000);
     }
 
     @Test

@@ -29,6 +29,7 @@ import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.interchange.bridge.BridgeMetrics;
 import io.interchange.security.CamelHeaderFilter;
 
 /**
@@ -45,6 +46,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
 
     private final KafkaSourceEndpoint endpoint;
     private final List<PollLoop> loops = new ArrayList<>();
+    private BridgeMetrics metrics;
 
     public KafkaSourceConsumer(KafkaSourceEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -54,6 +56,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight);
         for (int i = 0; i < endpoint.getConsumersCount(); i++) {
             String clientId = getRouteId() + "-" + i;
             PollLoop loop = new PollLoop(new KafkaConsumer<>(endpoint.kafkaProperties(clientId)));
@@ -161,6 +164,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 }
                 p.completed(offset, failed);
                 outstanding.decrementAndGet();
+                if (!failed) {
+                    metrics.completed(record.timestamp());
+                }
                 releaseExchange(exchange, false);
             });
         }
@@ -182,6 +188,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                             endpoint.getRetryBackoffMillis() << Math.min(attempt - 1, 20));
                     retries.put(partition, new Retry(failed, attempt, now + backoff * 1_000_000));
                     kafka.seek(partition, failed);
+                    metrics.redelivered(p.dispatchedSince(failed));
                     p.reset();
                 }
             }

@@ -49,6 +49,11 @@ final class PartitionProgress {
         return OptionalLong.of(offset);
     }
 
+    /** How many dispatched records sit at or after {@code offset}: those a seek back to it reads again. */
+    synchronized int dispatchedSince(long offset) {
+        return (int) dispatched.stream().filter(o -> o >= offset).count();
+    }
+
     synchronized long failedOffset() {
         return lowestFailed;
     }

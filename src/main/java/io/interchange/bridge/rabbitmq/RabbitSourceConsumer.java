@@ -24,6 +24,7 @@ import com.rabbitmq.client.LongString;
 import com.rabbitmq.client.ShutdownSignalException;
 
 import io.interchange.bridge.BridgeHeaders;
+import io.interchange.bridge.BridgeMetrics;
 import io.interchange.security.CamelHeaderFilter;
 
 /**
@@ -45,6 +46,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private volatile Connection connection;
     private volatile Channel channel;
     private volatile boolean running;
+    private BridgeMetrics metrics;
 
     public RabbitSourceConsumer(RabbitEndpoint endpoint, Processor processor, ConnectionFactory connectionFactory) {
         super(endpoint, processor);
@@ -55,6 +57,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", inFlight::get);
         running = true;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "interchange-rabbitmq-source-" + endpoint.getExchangeName());
@@ -133,10 +136,12 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}", getRouteId(),
                             endpoint.getExchangeName(), backoff,
                             exchange.getException() == null ? "rolled back" : exchange.getException().getMessage());
+                    metrics.redelivered(1);
                     scheduler.schedule(() -> settle(channel, tag, false), backoff, TimeUnit.MILLISECONDS);
                 } else {
                     consecutiveFailures.set(0);
                     settle(channel, tag, true);
+                    metrics.completed(properties.getTimestamp() == null ? 0 : properties.getTimestamp().getTime());
                 }
             } finally {
                 releaseExchange(exchange, false);
