@@ -24,11 +24,14 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
+import io.interchange.bridge.rabbitmq.RabbitPublishException;
+import io.interchange.deadletter.DeadLetterHeaders;
 
 /** The example Kafka -> RabbitMQ route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
-        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1"})
+        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1",
+        "interchange.dead-letter.destinations.orders-kafka-to-rabbitmq=mock:dead-letter"})
 @UseAdviceWith
 @DirtiesContext
 class OrdersKafkaToRabbitmqRouteTest {
@@ -48,9 +51,13 @@ class OrdersKafkaToRabbitmqRouteTest {
     @EndpointInject("mock:rabbitmq")
     MockEndpoint rabbitmq;
 
+    @EndpointInject("mock:dead-letter")
+    MockEndpoint deadLetter;
+
     @BeforeEach
     void replaceBrokers() throws Exception {
         rabbitmq.reset();
+        deadLetter.reset();
         if (camelContext.isStarted()) {
             return;
         }
@@ -87,10 +94,57 @@ class OrdersKafkaToRabbitmqRouteTest {
     }
 
     @Test
+    void aBrokerOutageIsNeverDeadLetteredEvenAfterManyAttempts() {
+        rabbitmq.whenAnyExchangeReceived(exchange -> {
+            throw new RabbitPublishException("RabbitMQ channel closed before the confirm");
+        });
+
+        assertThatThrownBy(() -> producer.sendBodyAndHeader("direct:orders", new byte[] {1},
+                DeadLetterHeaders.DELIVERY_ATTEMPT, 50)).isInstanceOf(CamelExecutionException.class);
+        assertThat(deadLetter.getReceivedCounter()).isZero();
+    }
+
+    @Test
+    void anOversizedPayloadIsDeadLetteredAtOnceWithItsReasonAndTheOriginalMessage() throws Exception {
+        rabbitmq.whenAnyExchangeReceived(exchange -> {
+            throw new MessageTooLargeException("RabbitMQ exchange 'orders'", 2_000_000, 1_048_576);
+        });
+        deadLetter.expectedBodiesReceived((Object) new byte[] {7});
+        deadLetter.expectedHeaderReceived(KafkaConstants.KEY, "order-7");
+        deadLetter.expectedHeaderReceived(DeadLetterHeaders.ROUTE, ROUTE);
+        deadLetter.expectedHeaderReceived(DeadLetterHeaders.ATTEMPTS, "1");
+        deadLetter.expectedHeaderReceived(DeadLetterHeaders.EXCEPTION, MessageTooLargeException.class.getName());
+
+        producer.sendBodyAndHeaders("direct:orders", new byte[] {7},
+                java.util.Map.of(KafkaConstants.KEY, "order-7", DeadLetterHeaders.DELIVERY_ATTEMPT, 1));
+
+        deadLetter.assertIsSatisfied();
+        assertThat(deadLetter.getReceivedExchanges().get(0).getMessage().getHeader(DeadLetterHeaders.REASON,
+                String.class)).contains("2000000 bytes exceeds the limit of 1048576");
+    }
+
+    @Test
+    void anUnknownFailureIsRetriedByTheSourceUntilTheLastAttemptThenDeadLettered() throws Exception {
+        rabbitmq.whenAnyExchangeReceived(exchange -> {
+            throw new IllegalArgumentException("cannot convert the body");
+        });
+
+        for (int attempt = 1; attempt < 5; attempt++) {
+            int a = attempt;
+            assertThatThrownBy(() -> producer.sendBodyAndHeader("direct:orders", new byte[] {1},
+                    DeadLetterHeaders.DELIVERY_ATTEMPT, a)).as("attempt " + a).isInstanceOf(CamelExecutionException.class);
+        }
+        deadLetter.expectedMessageCount(1);
+        deadLetter.expectedHeaderReceived(DeadLetterHeaders.ATTEMPTS, "5");
+        producer.sendBodyAndHeader("direct:orders", new byte[] {1}, DeadLetterHeaders.DELIVERY_ATTEMPT, 5);
+        deadLetter.assertIsSatisfied();
+    }
+
+    @Test
     void readsWithTheAtLeastOnceSourceAndPublishesWithConfirms() {
         assertThat(declaredSourceUri).isEqualTo("interchange-kafka:{{orders.kafka.topic}}?groupId={{orders.kafka.group-id}}");
         assertThat(declaredSinkUri).startsWith("interchange-rabbitmq:{{orders.rabbitmq.exchange}}");
         assertThat(camelContext.resolvePropertyPlaceholders(declaredSinkUri))
-                .isEqualTo("interchange-rabbitmq:orders?routingKey=order.created");
+                .isEqualTo("interchange-rabbitmq:orders?maxBodyBytes=1048576&routingKey=order.created");
     }
 }

@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.deadletter.DeadLetterHeaders;
 import io.interchange.security.CamelHeaderFilter;
 
 /**
@@ -154,6 +155,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             if (record.key() != null) {
                 message.setHeader(KafkaConstants.KEY, record.key());
             }
+            Retry retry = retries.get(new TopicPartition(record.topic(), record.partition()));
+            message.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT,
+                    retry != null && retry.offset == record.offset() ? retry.attempt + 1 : 1);
             long offset = record.offset();
             getAsyncProcessor().process(exchange, doneSync -> {
                 boolean failed = exchange.isFailed();

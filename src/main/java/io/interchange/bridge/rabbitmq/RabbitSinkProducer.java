@@ -236,9 +236,10 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
         }
 
         void finish(String failure) {
-            String reason = failure != null ? failure : returned;
-            if (reason != null) {
-                exchange.setException(new RabbitPublishException(reason));
+            if (failure != null) {
+                exchange.setException(new RabbitPublishException(failure));
+            } else if (returned != null) {
+                exchange.setException(new UnroutableMessageException(returned));
             }
             callback.done(false);
         }

@@ -25,6 +25,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 
 import io.interchange.bridge.BridgeHeaders;
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.deadletter.DeadLetterHeaders;
 import io.interchange.security.CamelHeaderFilter;
 
 /**
@@ -42,6 +43,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private final ConnectionFactory connectionFactory;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final RedeliveryCounter redeliveries = new RedeliveryCounter(10_000);
     private ScheduledExecutorService scheduler;
     private volatile Connection connection;
     private volatile Channel channel;
@@ -126,6 +128,9 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             message.setHeader(Exchange.CONTENT_TYPE, properties.getContentType());
         }
         message.setHeader(BridgeHeaders.ROUTING_KEY, envelope.getRoutingKey());
+        Object identity = RedeliveryCounter.identity(properties, body);
+        message.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT,
+                envelope.isRedeliver() ? redeliveries.attemptOf(identity, properties) : 1);
         long tag = envelope.getDeliveryTag();
         getAsyncProcessor().process(exchange, doneSync -> {
             try {
@@ -137,9 +142,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                             endpoint.getExchangeName(), backoff,
                             exchange.getException() == null ? "rolled back" : exchange.getException().getMessage());
                     metrics.redelivered(1);
+                    redeliveries.failed(identity);
                     scheduler.schedule(() -> settle(channel, tag, false), backoff, TimeUnit.MILLISECONDS);
                 } else {
                     consecutiveFailures.set(0);
+                    redeliveries.settled(identity);
                     settle(channel, tag, true);
                     metrics.completed(properties.getTimestamp() == null ? 0 : properties.getTimestamp().getTime());
                 }

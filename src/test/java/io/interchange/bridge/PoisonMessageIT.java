@@ -1,0 +1,137 @@
+package io.interchange.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+
+import io.interchange.InterchangeApplication;
+import io.interchange.brokers.Brokers;
+import io.interchange.brokers.GatewayProperties;
+import io.interchange.brokers.RabbitMqBroker;
+
+/**
+ * An oversized record among valid ones: it lands on the Kafka dead-letter topic with the reason,
+ * and does not hold up the records behind it, which all reach RabbitMQ.
+ */
+@SpringBootTest(classes = InterchangeApplication.class)
+class PoisonMessageIT {
+
+    @DynamicPropertySource
+    static void brokers(DynamicPropertyRegistry registry) {
+        Brokers.kafka().createTopic("orders", 6);
+        Brokers.kafka().createTopic("orders.dlt", 1);
+        GatewayProperties.kafka(Brokers.kafka()).forEach((k, v) -> registry.add(k, () -> v));
+        GatewayProperties.amqp(Brokers.rabbitmq()).forEach((k, v) -> registry.add(k, () -> v));
+        registry.add("orders.rabbitmq.max-body-bytes", () -> "65536");
+    }
+
+    @Test
+    void anOversizedRecordIsDeadLetteredWithItsReasonAndTheRestArrive() throws Exception {
+        byte[] oversized = new byte[100 * 1024];
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("orders", "poison-key",
+                        ("poison-valid-" + i).getBytes(StandardCharsets.UTF_8)));
+                if (i == 50) {
+                    producer.send(new ProducerRecord<>("orders", "poison-key", oversized));
+                }
+            }
+        }
+
+        Set<String> arrived = new HashSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        try (Connection connection = connect(Brokers.rabbitmq())) {
+            Channel channel = connection.createChannel();
+            while (arrived.size() < 100 && System.nanoTime() < deadline) {
+                GetResponse response = channel.basicGet("orders.created", true);
+                if (response == null) {
+                    Thread.sleep(50); // the bridge is still catching up
+                } else if (new String(response.getBody(), StandardCharsets.UTF_8).startsWith("poison-valid-")) {
+                    arrived.add(new String(response.getBody(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        assertThat(arrived).as("valid records behind the poison one").hasSize(100);
+
+        Map<String, String> deadLetterHeaders = new HashMap<>();
+        int deadLettered = 0;
+        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            consumer.subscribe(List.of("orders.dlt"));
+            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (deadLettered == 0 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value().length == oversized.length) {
+                        deadLettered++;
+                        assertThat(record.key()).isEqualTo("poison-key");
+                        for (Header header : record.headers()) {
+                            deadLetterHeaders.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(deadLettered).as("the oversized record on orders.dlt").isEqualTo(1);
+        assertThat(deadLetterHeaders)
+                .containsEntry("interchange-dlq-route", "orders-kafka-to-rabbitmq")
+                .containsEntry("interchange-dlq-exception", MessageTooLargeException.class.getName())
+                .containsEntry("interchange-dlq-attempts", "1")
+                .containsKey("interchange-dlq-time");
+        assertThat(deadLetterHeaders.get("interchange-dlq-reason")).contains("exceeds the limit of 65536 bytes");
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Brokers.kafka().bootstrapServers());
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(properties);
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer() {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Brokers.kafka().bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "poison-it-" + System.nanoTime());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(properties);
+    }
+
+    private static Connection connect(RabbitMqBroker broker) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(broker.host());
+        factory.setPort(broker.port());
+        factory.setUsername(broker.username());
+        factory.setPassword(broker.password());
+        return factory.newConnection("poison-it");
+    }
+}
