@@ -28,7 +28,9 @@ import io.interchange.InterchangeApplication;
 /** The example Kafka -> RabbitMQ route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
-        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1"})
+        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1",
+        // Only the route under test: the other example routes need brokers this test does not configure.
+        "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml"})
 @UseAdviceWith
 @DirtiesContext
 class OrdersKafkaToRabbitmqRouteTest {
