@@ -3,9 +3,13 @@ package io.interchange.bridge;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 import io.interchange.bridge.kafka.KafkaSourceComponent;
 import io.interchange.bridge.rabbitmq.RabbitComponent;
+import io.interchange.bridge.sqs.SqsClientFactory;
+import io.interchange.bridge.sqs.SqsComponent;
+import io.interchange.bridge.sqs.SqsSettings;
 
 /** Registers the bridge components under the schemes routes use. */
 @Configuration(proxyBeanMethods = false)
@@ -20,5 +24,16 @@ public class BridgeComponentsConfiguration {
     @Bean("interchange-rabbitmq")
     RabbitComponent interchangeRabbitmq(CachingConnectionFactory connectionFactory, BridgeProperties bridge) {
         return new RabbitComponent(connectionFactory.getRabbitConnectionFactory(), bridge.allowList());
+    }
+
+    /**
+     * SQS from interchange.sqs.* (region, endpoint override). Static keys only when both of
+     * camel.component.aws2-sqs.access-key and secret-key are set, else the AWS default provider chain.
+     */
+    @Bean("interchange-sqs")
+    SqsComponent interchangeSqs(SqsSettings settings, Environment environment) {
+        return new SqsComponent(new SqsClientFactory(settings,
+                environment.getProperty("camel.component.aws2-sqs.access-key"),
+                environment.getProperty("camel.component.aws2-sqs.secret-key")));
     }
 }

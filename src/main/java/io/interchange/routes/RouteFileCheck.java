@@ -30,7 +30,8 @@ public class RouteFileCheck implements CamelContextCustomizer {
             new BrokerSetting("interchange-rabbitmq", null, "spring.rabbitmq.host", "INTERCHANGE_RABBITMQ_HOST"),
             new BrokerSetting("spring-rabbitmq", "connectionFactory=", "spring.rabbitmq.host",
                     "INTERCHANGE_RABBITMQ_HOST"),
-            new BrokerSetting("aws2-sqs", "region=", "camel.component.aws2-sqs.region", "INTERCHANGE_SQS_REGION"));
+            new BrokerSetting("aws2-sqs", "region=", "camel.component.aws2-sqs.region", "INTERCHANGE_SQS_REGION"),
+            new BrokerSetting("interchange-sqs", null, "interchange.sqs.region", "INTERCHANGE_SQS_REGION"));
 
     private final Environment environment;
 

@@ -50,6 +50,8 @@ class GatewayCrashIT {
         environment.putAll(GatewayProperties.amqp(rabbitmq));
         environment.put("ORDERS_KAFKA_TOPIC", TOPIC);
         environment.put("ORDERS_KAFKA_GROUP_ID", "crash-test");
+        environment.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN",
+                "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml");
 
         Set<String> received = ConcurrentHashMap.newKeySet();
         AtomicInteger deliveries = new AtomicInteger();

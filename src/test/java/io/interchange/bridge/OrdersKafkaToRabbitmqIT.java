@@ -44,7 +44,9 @@ import io.interchange.brokers.KafkaBroker;
 import io.interchange.brokers.RabbitMqBroker;
 
 /** The example route, loaded from routes/, between a real Kafka broker and a real RabbitMQ server. */
-@SpringBootTest(classes = InterchangeApplication.class)
+@SpringBootTest(classes = InterchangeApplication.class,
+        // Only the route under test, so other example routes sharing the topic do not read its records.
+        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
 class OrdersKafkaToRabbitmqIT {
 
     private static final String TOPIC = "orders";

@@ -31,7 +31,10 @@ import io.interchange.deadletter.DeadLetterHeaders;
 @CamelSpringBootTest
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
         "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1",
-        "interchange.dead-letter.destinations.orders-kafka-to-rabbitmq=mock:dead-letter"})
+        "interchange.dead-letter.destinations.orders-kafka-to-rabbitmq=mock:dead-letter",
+        // Only the route under test and its dead-letter policy: the other example routes need brokers
+        // this test does not configure.
+        "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml"})
 @UseAdviceWith
 @DirtiesContext
 class OrdersKafkaToRabbitmqRouteTest {

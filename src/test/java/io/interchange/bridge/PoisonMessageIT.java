@@ -41,7 +41,8 @@ import io.interchange.brokers.RabbitMqBroker;
  * An oversized record among valid ones: it lands on the Kafka dead-letter topic with the reason,
  * and does not hold up the records behind it, which all reach RabbitMQ.
  */
-@SpringBootTest(classes = InterchangeApplication.class)
+@SpringBootTest(classes = InterchangeApplication.class,
+        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
 class PoisonMessageIT {
 
     @DynamicPropertySource

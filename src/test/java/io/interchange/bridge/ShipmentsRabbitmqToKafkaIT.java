@@ -39,7 +39,8 @@ import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.RabbitMqBroker;
 
 /** The example route, loaded from routes/, from a real RabbitMQ server to a real Kafka broker. */
-@SpringBootTest(classes = InterchangeApplication.class)
+@SpringBootTest(classes = InterchangeApplication.class,
+        properties = "camel.main.routes-include-pattern=file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/dead-letter.yaml")
 class ShipmentsRabbitmqToKafkaIT {
 
     private static final String TOPIC = "shipments";

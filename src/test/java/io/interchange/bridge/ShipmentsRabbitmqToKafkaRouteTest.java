@@ -22,7 +22,8 @@ import io.interchange.InterchangeApplication;
 /** The example RabbitMQ -> Kafka route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
-        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1"})
+        "INTERCHANGE_KAFKA_BROKERS=127.0.0.1:1", "INTERCHANGE_RABBITMQ_HOST=127.0.0.1",
+        "camel.main.routes-include-pattern=file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/dead-letter.yaml"})
 @UseAdviceWith
 @DirtiesContext
 class ShipmentsRabbitmqToKafkaRouteTest {

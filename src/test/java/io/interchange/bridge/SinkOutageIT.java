@@ -34,7 +34,8 @@ import io.interchange.brokers.RabbitMqBroker;
  * RabbitMQ goes away for ten seconds while records keep arriving on Kafka: once it is back, every
  * record is on the queue. Publishes that failed or were never confirmed are read again from Kafka.
  */
-@SpringBootTest(classes = InterchangeApplication.class)
+@SpringBootTest(classes = InterchangeApplication.class,
+        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
 class SinkOutageIT {
 
     private static final int RECORDS = 5_000;

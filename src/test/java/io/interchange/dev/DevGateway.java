@@ -14,12 +14,14 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.interchange.InterchangeApplication;
+import io.interchange.bridge.sqs.SqsQueues;
 import io.interchange.brokers.AmqpBroker;
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.KafkaBroker;
 import io.interchange.brokers.NarayanaLraCoordinator;
 import io.interchange.brokers.SqsBroker;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Dev mode ({@code ./mvnw spring-boot:test-run}): starts a real Kafka broker, ElasticMQ, an AMQP
@@ -41,6 +43,12 @@ public final class DevGateway {
         KafkaBroker kafka = Brokers.kafka();
         kafka.createTopic("orders", 6);
         SqsBroker sqs = Brokers.sqs();
+        // The FIFO queues of the example routes (orders.sqs.* in config/application.yaml).
+        try (SqsClient client = sqs.sqsClient()) {
+            SqsQueues.create(client, "orders-inbound.fifo", false);
+            SqsQueues.create(client, "orders-outbound.fifo", false);
+            SqsQueues.create(client, "orders-inbound-dlq", false);
+        }
         AmqpBroker amqp = Brokers.devAmqp();
         NarayanaLraCoordinator lra = NarayanaLraCoordinator.shared();
 

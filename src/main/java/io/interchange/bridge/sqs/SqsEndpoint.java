@@ -1,0 +1,189 @@
+package io.interchange.bridge.sqs;
+
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+
+import io.interchange.bridge.HeaderAllowList;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-sqs", title = "SQS source and sink (at least once)",
+        syntax = "interchange-sqs:queueName", category = {Category.MESSAGING, Category.CLOUD})
+public class SqsEndpoint extends DefaultEndpoint {
+
+    /** SQS's limit on one message, body and attributes together (AWS has since allowed up to 1 MiB; ElasticMQ not). */
+    static final int DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+
+    @UriPath(description = "Queue name (a name ending in .fifo is a FIFO queue), or the queue's URL")
+    private final String queueName;
+
+    @UriParam(label = "consumer", defaultValue = "1", description = "Threads long-polling the queue")
+    private int concurrentPollers = 1;
+
+    @UriParam(label = "consumer", defaultValue = "30", description = "Visibility timeout of received messages, in"
+            + " seconds: a message not completed within it is delivered again")
+    private int visibilityTimeoutSeconds = 30;
+
+    @UriParam(label = "consumer", defaultValue = "20", description = "Long-poll wait, in seconds (0-20)")
+    private int waitTimeSeconds = 20;
+
+    @UriParam(label = "consumer", defaultValue = "100", description = "Messages handed to the route and not yet"
+            + " completed, over all pollers, before polling pauses")
+    private int maxInFlight = 100;
+
+    @UriParam(label = "consumer", defaultValue = "1", description = "Visibility timeout after the first failure,"
+            + " in seconds; doubles with each receive of the message (ApproximateReceiveCount)")
+    private int retryBackoffSeconds = 1;
+
+    @UriParam(label = "consumer", defaultValue = "300", description = "Longest backoff after a failure, in seconds")
+    private int maxRetryBackoffSeconds = 300;
+
+    @UriParam(label = "consumer", defaultValue = "30000", description = "On stop, how long to wait for messages in flight")
+    private long drainTimeoutMillis = 30_000;
+
+    @UriParam(label = "producer", description = "Message group for a FIFO queue when neither the header"
+            + " InterchangeMessageGroupId nor kafka.KEY is set; without any, a FIFO send fails")
+    private String messageGroupId;
+
+    @UriParam(label = "producer", defaultValue = HeaderAllowList.DEFAULT, description = "Headers sent as message"
+            + " attributes: comma-separated names, case-insensitive, trailing * for a prefix; at most 10 are sent")
+    private String allowedHeaders = HeaderAllowList.DEFAULT;
+
+    @UriParam(label = "producer", defaultValue = "262144", description = "Largest message, body plus attributes, in"
+            + " bytes; a larger one fails with MessageTooLargeException without calling SQS")
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+
+    private volatile CompletableFuture<String> queueUrl;
+
+    public SqsEndpoint(String uri, SqsComponent component, String queueName) {
+        super(uri, component);
+        this.queueName = queueName;
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        SqsSourceConsumer consumer = new SqsSourceConsumer(this, processor);
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new SqsSinkProducer(this);
+    }
+
+    SqsAsyncClient client() {
+        return ((SqsComponent) getComponent()).client();
+    }
+
+    boolean isFifo() {
+        return queueName.endsWith(".fifo");
+    }
+
+    /** The queue URL, looked up once; a failed lookup (queue missing, SQS unreachable) is tried again next time. */
+    CompletableFuture<String> queueUrl() {
+        CompletableFuture<String> url = queueUrl;
+        if (url != null && !url.isCompletedExceptionally()) {
+            return url;
+        }
+        synchronized (this) {
+            if (queueUrl == null || queueUrl.isCompletedExceptionally()) {
+                queueUrl = queueName.startsWith("https://") || queueName.startsWith("http://")
+                        ? CompletableFuture.completedFuture(queueName)
+                        : client().getQueueUrl(r -> r.queueName(queueName)).thenApply(r -> r.queueUrl());
+            }
+            return queueUrl;
+        }
+    }
+
+    public String getQueueName() {
+        return queueName;
+    }
+
+    public int getConcurrentPollers() {
+        return concurrentPollers;
+    }
+
+    public void setConcurrentPollers(int concurrentPollers) {
+        this.concurrentPollers = concurrentPollers;
+    }
+
+    public int getVisibilityTimeoutSeconds() {
+        return visibilityTimeoutSeconds;
+    }
+
+    public void setVisibilityTimeoutSeconds(int visibilityTimeoutSeconds) {
+        this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
+    }
+
+    public int getWaitTimeSeconds() {
+        return waitTimeSeconds;
+    }
+
+    public void setWaitTimeSeconds(int waitTimeSeconds) {
+        this.waitTimeSeconds = waitTimeSeconds;
+    }
+
+    public int getMaxInFlight() {
+        return maxInFlight;
+    }
+
+    public void setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
+    public int getRetryBackoffSeconds() {
+        return retryBackoffSeconds;
+    }
+
+    public void setRetryBackoffSeconds(int retryBackoffSeconds) {
+        this.retryBackoffSeconds = retryBackoffSeconds;
+    }
+
+    public int getMaxRetryBackoffSeconds() {
+        return maxRetryBackoffSeconds;
+    }
+
+    public void setMaxRetryBackoffSeconds(int maxRetryBackoffSeconds) {
+        this.maxRetryBackoffSeconds = maxRetryBackoffSeconds;
+    }
+
+    public long getDrainTimeoutMillis() {
+        return drainTimeoutMillis;
+    }
+
+    public void setDrainTimeoutMillis(long drainTimeoutMillis) {
+        this.drainTimeoutMillis = drainTimeoutMillis;
+    }
+
+    public String getMessageGroupId() {
+        return messageGroupId;
+    }
+
+    public void setMessageGroupId(String messageGroupId) {
+        this.messageGroupId = messageGroupId;
+    }
+
+    public String getAllowedHeaders() {
+        return allowedHeaders;
+    }
+
+    public void setAllowedHeaders(String allowedHeaders) {
+        this.allowedHeaders = allowedHeaders;
+    }
+
+    public int getMaxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public void setMaxMessageBytes(int maxMessageBytes) {
+        this.maxMessageBytes = maxMessageBytes;
+    }
+}

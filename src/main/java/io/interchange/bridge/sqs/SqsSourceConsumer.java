@@ -1,0 +1,327 @@
+package io.interchange.bridge.sqs;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.security.CamelHeaderFilter;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * Long-polling threads that hand every received message to the route without waiting for the one
+ * before, and delete a message only after its exchange completed. A failed exchange (after the
+ * route's own error handling) is not deleted: its visibility timeout is set to a backoff that
+ * doubles with each receive, so SQS delivers it again (and, with a redrive policy, moves it to a
+ * dead-letter queue after maxReceiveCount). On a FIFO queue the messages of one group in a batch
+ * are processed one after the other; after a failure the rest of its group is released unprocessed,
+ * and SQS delivers the group again from the failed message.
+ */
+public class SqsSourceConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqsSourceConsumer.class);
+
+    /** SQS's upper bound for ChangeMessageVisibility: 12 hours. */
+    private static final int MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+    private static final List<MessageSystemAttributeName> SYSTEM_ATTRIBUTES = List.of(
+            MessageSystemAttributeName.MESSAGE_GROUP_ID, MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+            MessageSystemAttributeName.SENT_TIMESTAMP);
+
+    private final SqsEndpoint endpoint;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object room = new Object();
+    private final List<Poller> pollers = new ArrayList<>();
+    private SqsDeleteBatcher deleter;
+    private volatile boolean running;
+
+    public SqsSourceConsumer(SqsEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        running = true;
+        deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
+        deleter.start();
+        for (int i = 0; i < endpoint.getConcurrentPollers(); i++) {
+            Poller poller = new Poller();
+            poller.thread = new Thread(poller, "interchange-sqs-" + getRouteId() + "-" + i);
+            pollers.add(poller);
+            poller.thread.start();
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        running = false;
+        synchronized (room) {
+            room.notifyAll();
+        }
+        // A cancelled long poll may have taken messages: they come back after their visibility timeout.
+        pollers.forEach(Poller::cancel);
+        for (Poller poller : pollers) {
+            poller.thread.join(10_000);
+        }
+        pollers.clear();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getDrainTimeoutMillis());
+        synchronized (room) {
+            while (inFlight.get() > 0 && deadline - System.nanoTime() > 0) {
+                room.wait(100);
+            }
+        }
+        if (inFlight.get() > 0) {
+            LOG.warn("Route '{}' stopped with {} SQS messages in flight; they will be delivered again", getRouteId(),
+                    inFlight.get());
+        }
+        deleter.stop(10_000);
+        super.doStop();
+    }
+
+    /** Messages handed to the route and not yet completed; for metrics and tests. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Messages deleted after their exchange completed; for metrics and tests. */
+    public long deleted() {
+        return deleter == null ? 0 : deleter.deleted();
+    }
+
+    private final class Poller implements Runnable {
+
+        private volatile CompletableFuture<ReceiveMessageResponse> current;
+        private Thread thread;
+
+        void cancel() {
+            CompletableFuture<ReceiveMessageResponse> receive = current;
+            if (receive != null) {
+                receive.cancel(true);
+            }
+        }
+
+        @Override
+        public void run() {
+            long backoffMillis = 0;
+            while (running) {
+                int free = awaitRoom();
+                if (!running) {
+                    return;
+                }
+                try {
+                    String url = endpoint.queueUrl().get(60, TimeUnit.SECONDS);
+                    CompletableFuture<ReceiveMessageResponse> receive = endpoint.client().receiveMessage(request(url,
+                            Math.min(10, free)));
+                    current = receive;
+                    if (!running) {
+                        receive.cancel(true);
+                        return;
+                    }
+                    List<Message> messages = receive.get().messages();
+                    backoffMillis = 0;
+                    dispatch(url, messages);
+                } catch (CancellationException e) {
+                    // stopping
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                    if (!running) {
+                        return;
+                    }
+                    backoffMillis = backoffMillis == 0 ? 1_000 : Math.min(30_000, backoffMillis * 2);
+                    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    LOG.warn("Route '{}': receiving from SQS queue '{}' failed, trying again in {} ms: {}", getRouteId(),
+                            endpoint.getQueueName(), backoffMillis, cause.toString());
+                    sleep(backoffMillis);
+                }
+            }
+        }
+
+        private ReceiveMessageRequest request(String url, int max) {
+            return ReceiveMessageRequest.builder()
+                    .queueUrl(url)
+                    .maxNumberOfMessages(max)
+                    .waitTimeSeconds(endpoint.getWaitTimeSeconds())
+                    .visibilityTimeout(endpoint.getVisibilityTimeoutSeconds())
+                    .messageAttributeNames("All")
+                    .messageSystemAttributeNames(SYSTEM_ATTRIBUTES)
+                    .build();
+        }
+    }
+
+    private int awaitRoom() {
+        synchronized (room) {
+            while (running && inFlight.get() >= endpoint.getMaxInFlight()) {
+                try {
+                    room.wait(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+            return endpoint.getMaxInFlight() - inFlight.get();
+        }
+    }
+
+    private void settled(int count) {
+        inFlight.addAndGet(-count);
+        synchronized (room) {
+            room.notifyAll();
+        }
+    }
+
+    private void dispatch(String url, List<Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        inFlight.addAndGet(messages.size());
+        if (!endpoint.isFifo()) {
+            messages.forEach(m -> process(url, m, null));
+            return;
+        }
+        // One message of a group at a time: the next starts when the one before completed.
+        Map<String, Deque<Message>> groups = new LinkedHashMap<>();
+        for (Message m : messages) {
+            String group = m.attributes().getOrDefault(MessageSystemAttributeName.MESSAGE_GROUP_ID, m.messageId());
+            groups.computeIfAbsent(group, g -> new ArrayDeque<>()).add(m);
+        }
+        groups.values().forEach(group -> processNext(url, group));
+    }
+
+    private void processNext(String url, Deque<Message> group) {
+        Message next = group.poll();
+        if (next != null) {
+            process(url, next, group);
+        }
+    }
+
+    private void process(String url, Message message, Deque<Message> restOfGroup) {
+        Exchange exchange;
+        try {
+            exchange = createExchange(false);
+            fill(exchange, message);
+        } catch (RuntimeException e) {
+            failed(url, message, restOfGroup, e);
+            return;
+        }
+        getAsyncProcessor().process(exchange, doneSync -> {
+            boolean failed = exchange.isFailed() || exchange.isRollbackOnly();
+            Exception cause = exchange.getException();
+            releaseExchange(exchange, false);
+            if (failed) {
+                failed(url, message, restOfGroup, cause);
+            } else {
+                deleter.delete(url, message.receiptHandle());
+                settled(1);
+                if (restOfGroup != null) {
+                    processNext(url, restOfGroup);
+                }
+            }
+        });
+    }
+
+    private void fill(Exchange exchange, Message message) {
+        org.apache.camel.Message in = exchange.getMessage();
+        in.setBody(message.body() == null ? new byte[0] : message.body().getBytes(StandardCharsets.UTF_8));
+        for (Map.Entry<String, MessageAttributeValue> attribute : message.messageAttributes().entrySet()) {
+            if (CamelHeaderFilter.isInternal(attribute.getKey())) {
+                continue;
+            }
+            MessageAttributeValue value = attribute.getValue();
+            Object headerValue = value.dataType() != null && value.dataType().startsWith("Binary")
+                    ? value.binaryValue() == null ? null : value.binaryValue().asByteArray()
+                    : value.stringValue();
+            if (headerValue != null) {
+                in.setHeader(attribute.getKey(), headerValue);
+            }
+        }
+        Map<MessageSystemAttributeName, String> system = message.attributes();
+        in.setHeader(SqsHeaders.MESSAGE_ID, message.messageId());
+        in.setHeader(SqsHeaders.QUEUE, endpoint.getQueueName());
+        in.setHeader(SqsHeaders.APPROXIMATE_RECEIVE_COUNT, receiveCount(message));
+        in.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT, receiveCount(message));
+        String sent = system.get(MessageSystemAttributeName.SENT_TIMESTAMP);
+        if (sent != null) {
+            in.setHeader(SqsHeaders.SENT_TIMESTAMP, Long.valueOf(sent));
+        }
+        String group = system.get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+        if (group != null) {
+            in.setHeader(SqsHeaders.MESSAGE_GROUP_ID, group);
+            in.setHeader(SqsHeaders.KAFKA_KEY, group);
+        }
+    }
+
+    private static int receiveCount(Message message) {
+        String count = message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+        try {
+            return count == null ? 1 : Math.max(1, Integer.parseInt(count));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** Not deleted: visible again after a backoff; the rest of its FIFO group is released unprocessed. */
+    private void failed(String url, Message message, Deque<Message> restOfGroup, Exception cause) {
+        int receives = receiveCount(message);
+        long backoff = Math.min((long) endpoint.getMaxRetryBackoffSeconds(),
+                (long) endpoint.getRetryBackoffSeconds() << Math.min(receives - 1, 20));
+        int seconds = (int) Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, backoff));
+        LOG.warn("Route '{}' failed on SQS message {} of '{}' (receive {}); it is delivered again in {} s: {}",
+                getRouteId(), message.messageId(), endpoint.getQueueName(), receives, seconds,
+                cause == null ? "rolled back" : cause.getMessage());
+        changeVisibility(url, message, seconds);
+        int released = 0;
+        if (restOfGroup != null) {
+            for (Message later; (later = restOfGroup.poll()) != null; released++) {
+                // SQS keeps the group behind the failed message, so these come back after it, in order.
+                changeVisibility(url, later, 0);
+            }
+        }
+        settled(1 + released);
+    }
+
+    private void changeVisibility(String url, Message message, int seconds) {
+        endpoint.client().changeMessageVisibility(r -> r.queueUrl(url).receiptHandle(message.receiptHandle())
+                .visibilityTimeout(seconds)).whenComplete((response, error) -> {
+                    if (error != null) {
+                        LOG.warn("Route '{}': could not change the visibility of SQS message {}; it is delivered again"
+                                + " after its visibility timeout: {}", getRouteId(), message.messageId(), error.getMessage());
+                    }
+                });
+    }
+
+    private void sleep(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (running && until - System.nanoTime() > 0) {
+            try {
+                Thread.sleep(Math.min(200, millis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
