@@ -92,8 +92,10 @@ class OrdersKafkaToRabbitmqIT {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int seq = 0; seq < 100; seq++) {
                 for (int key = 0; key < 10; key++) {
-                    producer.send(new ProducerRecord<>(TOPIC, "key-" + key,
-                            ("key-" + key + ":" + seq).getBytes(StandardCharsets.UTF_8)));
+                    ProducerRecord<String, byte[]> record = new ProducerRecord<>(TOPIC, "key-" + key,
+                            ("key-" + key + ":" + seq).getBytes(StandardCharsets.UTF_8));
+                    addCloudEventHeaders(record, "e-" + key + "-" + seq);
+                    producer.send(record);
                 }
             }
             producer.flush();
@@ -131,8 +133,9 @@ class OrdersKafkaToRabbitmqIT {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (String topic : List.of("header-probe", TOPIC)) {
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, "k", new byte[] {1});
+                addCloudEventHeaders(record, "probe");
                 for (String name : List.of("CamelExecCommandExecutable", "cAmElFileName", "CAMELHTTPURI",
-                        "org.apache.camel.Foo", "ce_id", "x-not-allowed")) {
+                        "org.apache.camel.Foo", "x-not-allowed")) {
                     record.headers().add(name, "/bin/sh".getBytes(StandardCharsets.UTF_8));
                 }
                 producer.send(record);
@@ -146,10 +149,74 @@ class OrdersKafkaToRabbitmqIT {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> !published.isEmpty());
         Map<String, Object> amqpHeaders = published.get(0).getHeaders();
-        assertThat(amqpHeaders).containsKey("ce_id").doesNotContainKeys("x-not-allowed", "CamelExecCommandExecutable",
+        assertThat(amqpHeaders.get("cloudEvents:id")).hasToString("probe");
+        assertThat(amqpHeaders).doesNotContainKeys("ce_id", "x-not-allowed",
+                "CamelExecCommandExecutable",
                 "cAmElFileName", "CAMELHTTPURI", "org.apache.camel.Foo");
         assertThat(published.get(0).getDeliveryMode()).as("persistent").isEqualTo(2);
         camelContext.getRouteController().stopRoute("header-probe");
+    }
+
+    @Test
+    void anInvalidEventIsDeadLetteredWithItsViolationsAndAStructuredEventAfterItArrivesIntact() throws Exception {
+        List<AMQP.BasicProperties> dead = new CopyOnWriteArrayList<>();
+        channel.basicConsume("orders.dead-letter", true, new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+                dead.add(properties);
+            }
+        });
+        List<byte[]> bodies = new CopyOnWriteArrayList<>();
+        List<AMQP.BasicProperties> published = new CopyOnWriteArrayList<>();
+        channel.basicConsume(QUEUE, true, new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+                published.add(properties);
+                bodies.add(body);
+            }
+        });
+        String structured = "{\"specversion\":\"1.0\",\"id\":\"s-1\",\"source\":\"/orders\",\"type\":"
+                + "\"com.example.orders.order.created\",\"time\":\"2026-01-25T10:30:00Z\",\"correlationid\":\"c-9\","
+                + "\"datacontenttype\":\"application/json\",\"data\":{\"orderId\" : 12.50}}";
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            ProducerRecord<String, byte[]> invalid = new ProducerRecord<>(TOPIC, "bad", new byte[] {1});
+            addCloudEventHeaders(invalid, "");
+            producer.send(invalid);
+            ProducerRecord<String, byte[]> valid = new ProducerRecord<>(TOPIC, "good", structured.getBytes(StandardCharsets.UTF_8));
+            valid.headers().add("content-type", "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
+            producer.send(valid);
+        }
+
+        // The queue may still hold messages of other tests: look for this test's event.
+        await().atMost(Duration.ofSeconds(60)).until(() -> !dead.isEmpty() && indexOf(published, "s-1") >= 0);
+        assertThat(dead.get(0).getHeaders().get("interchange-ce-violations").toString())
+                .isEqualTo("required attribute 'id' is empty");
+        int index = indexOf(published, "s-1");
+        // The RabbitMQ client hands string headers over as LongString.
+        Map<String, String> headers = new HashMap<>();
+        published.get(index).getHeaders().forEach((k, v) -> headers.put(k, v.toString()));
+        assertThat(headers).containsEntry("cloudEvents:id", "s-1").containsEntry("cloudEvents:correlationid", "c-9")
+                .containsEntry("cloudEvents:time", "2026-01-25T10:30:00Z").containsEntry("cloudEvents:specversion", "1.0")
+                .containsEntry("cloudEvents:source", "/orders")
+                .containsEntry("cloudEvents:type", "com.example.orders.order.created");
+        assertThat(published.get(index).getContentType()).isEqualTo("application/json");
+        assertThat(new String(bodies.get(index), StandardCharsets.UTF_8)).isEqualTo("{\"orderId\" : 12.50}");
+    }
+
+    private static int indexOf(List<AMQP.BasicProperties> published, String id) {
+        for (int i = 0; i < published.size(); i++) {
+            Map<String, Object> headers = published.get(i).getHeaders();
+            if (headers != null && headers.get("cloudEvents:id") != null && id.equals(headers.get("cloudEvents:id").toString())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void addCloudEventHeaders(ProducerRecord<String, byte[]> record, String id) {
+        Map<String, String> headers = Map.of("ce_specversion", "1.0", "ce_id", id, "ce_source", "/orders/order-service",
+                "ce_type", "com.example.orders.order.created", "content-type", "text/plain");
+        headers.forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static KafkaProducer<String, byte[]> producer() {
