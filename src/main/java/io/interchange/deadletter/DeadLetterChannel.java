@@ -11,12 +11,15 @@ import org.springframework.stereotype.Component;
 
 import io.interchange.bridge.UndeliverableException;
 import io.interchange.bridge.rabbitmq.RabbitPublishException;
+import io.interchange.cloudevents.CloudEventAttributes;
+import io.interchange.cloudevents.InvalidCloudEventException;
 
 /**
  * The dead-letter policy of every bridge route (applied by the route configuration
  * {@code dead-letter} in routes/dead-letter.yaml). It tells three kinds of failure apart:
  * <ul>
- * <li>permanent ({@link UndeliverableException}: too large, invalid, unroutable, Kafka's
+ * <li>permanent ({@link UndeliverableException}: too large, not a valid CloudEvent (its
+ * violations go along in {@code interchange-ce-violations}), unroutable; Kafka's
  * RecordTooLargeException): dead-lettered at once;</li>
  * <li>broker outages (connection, timeout, nack, Kafka's retriable errors, AWS client errors): never
  * dead-lettered, the source delivers the message again until the sink is back;</li>
@@ -94,6 +97,11 @@ public class DeadLetterChannel implements Processor {
         message.setHeader(DeadLetterHeaders.ROUTE, route);
         message.setHeader(DeadLetterHeaders.ATTEMPTS, String.valueOf(attempt(exchange)));
         message.setHeader(DeadLetterHeaders.TIME, Instant.now().toString());
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InvalidCloudEventException invalid) {
+                message.setHeader(CloudEventAttributes.VIOLATIONS_HEADER, invalid.getViolationSummary());
+            }
+        }
         Exchange copy = exchange.copy();
         copy.setException(null);
         copy.removeProperty(Exchange.EXCEPTION_CAUGHT);

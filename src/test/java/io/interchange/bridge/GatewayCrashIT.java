@@ -28,6 +28,7 @@ import com.rabbitmq.client.Envelope;
 
 import io.interchange.GatewayProcess;
 import io.interchange.brokers.Brokers;
+import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.RabbitMqBroker;
 
@@ -100,8 +101,7 @@ class GatewayCrashIT {
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties)) {
             for (int i = 0; i < RECORDS; i++) {
-                producer.send(new ProducerRecord<>(TOPIC, "key-" + (i % 100),
-                        ("crash-" + i).getBytes(StandardCharsets.UTF_8)));
+                producer.send(TestEvents.kafkaRecord(TOPIC, "key-" + (i % 100), "crash-" + i, "crash-" + i));
             }
         }
     }

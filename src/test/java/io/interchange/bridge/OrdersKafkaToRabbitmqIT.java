@@ -15,10 +15,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +44,7 @@ import com.rabbitmq.client.Envelope;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.brokers.Brokers;
+import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.KafkaBroker;
 import io.interchange.brokers.RabbitMqBroker;
@@ -99,8 +105,8 @@ class OrdersKafkaToRabbitmqIT {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int seq = 0; seq < 100; seq++) {
                 for (int key = 0; key < 10; key++) {
-                    producer.send(new ProducerRecord<>(TOPIC, "key-" + key,
-                            ("key-" + key + ":" + seq).getBytes(StandardCharsets.UTF_8)));
+                    producer.send(TestEvents.kafkaRecord(TOPIC, "key-" + key, "e-" + key + "-" + seq,
+                            "key-" + key + ":" + seq));
                 }
             }
             producer.flush();
@@ -145,8 +151,9 @@ class OrdersKafkaToRabbitmqIT {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (String topic : List.of("header-probe", TOPIC)) {
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, "k", new byte[] {1});
+                addCloudEventHeaders(record, "probe");
                 for (String name : List.of("CamelExecCommandExecutable", "cAmElFileName", "CAMELHTTPURI",
-                        "org.apache.camel.Foo", "ce_id", "x-not-allowed")) {
+                        "org.apache.camel.Foo", "x-not-allowed")) {
                     record.headers().add(name, "/bin/sh".getBytes(StandardCharsets.UTF_8));
                 }
                 producer.send(record);
@@ -160,10 +167,94 @@ class OrdersKafkaToRabbitmqIT {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> !published.isEmpty());
         Map<String, Object> amqpHeaders = published.get(0).getHeaders();
-        assertThat(amqpHeaders).containsKey("ce_id").doesNotContainKeys("x-not-allowed", "CamelExecCommandExecutable",
+        assertThat(amqpHeaders.get("cloudEvents:id")).hasToString("probe");
+        assertThat(amqpHeaders).doesNotContainKeys("ce_id", "x-not-allowed",
+                "CamelExecCommandExecutable",
                 "cAmElFileName", "CAMELHTTPURI", "org.apache.camel.Foo");
         assertThat(published.get(0).getDeliveryMode()).as("persistent").isEqualTo(2);
         camelContext.getRouteController().stopRoute("header-probe");
+    }
+
+    @Test
+    void anInvalidEventGoesToTheKafkaDeadLetterTopicWithItsViolationsAndAStructuredEventAfterItArrivesIntact() throws Exception {
+        List<byte[]> bodies = new CopyOnWriteArrayList<>();
+        List<AMQP.BasicProperties> published = new CopyOnWriteArrayList<>();
+        channel.basicConsume(QUEUE, true, new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+                published.add(properties);
+                bodies.add(body);
+            }
+        });
+        String structured = "{\"specversion\":\"1.0\",\"id\":\"s-1\",\"source\":\"/orders\",\"type\":"
+                + "\"com.example.orders.order.created\",\"time\":\"2026-01-25T10:30:00Z\",\"correlationid\":\"c-9\","
+                + "\"datacontenttype\":\"application/json\",\"data\":{\"orderId\" : 12.50}}";
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            ProducerRecord<String, byte[]> invalid = new ProducerRecord<>(TOPIC, "bad", new byte[] {1});
+            addCloudEventHeaders(invalid, "");
+            producer.send(invalid);
+            ProducerRecord<String, byte[]> valid = new ProducerRecord<>(TOPIC, "good", structured.getBytes(StandardCharsets.UTF_8));
+            valid.headers().add("content-type", "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
+            producer.send(valid);
+        }
+
+        // The queue may still hold messages of other tests: look for this test's event.
+        await().atMost(Duration.ofSeconds(60)).until(() -> indexOf(published, "s-1") >= 0);
+        Map<String, String> dead = deadLetterHeadersOfKey("bad");
+        assertThat(dead).containsEntry("interchange-ce-violations", "required attribute 'id' is empty")
+                .containsEntry("interchange-dlq-exception", "io.interchange.cloudevents.InvalidCloudEventException")
+                .containsEntry("interchange-dlq-route", "orders-kafka-to-rabbitmq")
+                .containsEntry("interchange-dlq-attempts", "1");
+        int index = indexOf(published, "s-1");
+        // The RabbitMQ client hands string headers over as LongString.
+        Map<String, String> headers = new HashMap<>();
+        published.get(index).getHeaders().forEach((k, v) -> headers.put(k, v.toString()));
+        assertThat(headers).containsEntry("cloudEvents:id", "s-1").containsEntry("cloudEvents:correlationid", "c-9")
+                .containsEntry("cloudEvents:time", "2026-01-25T10:30:00Z").containsEntry("cloudEvents:specversion", "1.0")
+                .containsEntry("cloudEvents:source", "/orders")
+                .containsEntry("cloudEvents:type", "com.example.orders.order.created");
+        assertThat(published.get(index).getContentType()).isEqualTo("application/json");
+        assertThat(new String(bodies.get(index), StandardCharsets.UTF_8)).isEqualTo("{\"orderId\" : 12.50}");
+    }
+
+    /** The headers of the record with this key on the dead-letter topic orders.dlt. */
+    private static Map<String, String> deadLetterHeadersOfKey(String key) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Brokers.kafka().bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + System.nanoTime());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Map<String, String> headers = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties)) {
+            consumer.subscribe(List.of("orders.dlt"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (key.equals(record.key())) {
+                        record.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+        return headers;
+    }
+
+    private static int indexOf(List<AMQP.BasicProperties> published, String id) {
+        for (int i = 0; i < published.size(); i++) {
+            Map<String, Object> headers = published.get(i).getHeaders();
+            if (headers != null && headers.get("cloudEvents:id") != null && id.equals(headers.get("cloudEvents:id").toString())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void addCloudEventHeaders(ProducerRecord<String, byte[]> record, String id) {
+        Map<String, String> headers = Map.of("ce_specversion", "1.0", "ce_id", id, "ce_source", "/orders/order-service",
+                "ce_type", "com.example.orders.order.created", "content-type", "text/plain");
+        headers.forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static KafkaProducer<String, byte[]> producer() {

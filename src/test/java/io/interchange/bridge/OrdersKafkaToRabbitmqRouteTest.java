@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.EndpointInject;
+import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -25,6 +27,7 @@ import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.bridge.rabbitmq.RabbitPublishException;
+import io.interchange.cloudevents.InvalidCloudEventException;
 import io.interchange.deadletter.DeadLetterHeaders;
 
 /** The example Kafka -> RabbitMQ route with both brokers replaced by endpoints the test controls. */
@@ -40,6 +43,7 @@ import io.interchange.deadletter.DeadLetterHeaders;
 class OrdersKafkaToRabbitmqRouteTest {
 
     private static final String ROUTE = "orders-kafka-to-rabbitmq";
+    private static final byte[] JSON = "{\"orderId\":7}".getBytes(StandardCharsets.UTF_8);
 
     /** Source and sink as the route file declares them, read before the test replaces them. */
     private static String declaredSourceUri;
@@ -74,15 +78,50 @@ class OrdersKafkaToRabbitmqRouteTest {
         camelContext.start();
     }
 
+    /** A binary-mode CloudEvent as the interchange-kafka source hands it to the route. */
+    private static Map<String, Object> cloudEventHeaders(String id) {
+        return Map.of("ce_specversion", "1.0", "ce_id", id, "ce_source", "/orders/order-service",
+                "ce_type", "com.example.orders.order.created", "content-type", "application/json",
+                KafkaConstants.KEY, "order-42");
+    }
+
+    private static Map<String, Object> attempt(Map<String, Object> headers, int attempt) {
+        Map<String, Object> withAttempt = new java.util.HashMap<>(headers);
+        withAttempt.put(DeadLetterHeaders.DELIVERY_ATTEMPT, attempt);
+        return withAttempt;
+    }
+
     @Test
-    void publishesTheRecordBytesAndKeyUnchanged() throws Exception {
+    void publishesTheEventInTheAmqpBindingWithTheDataBytesAndKeyUnchanged() throws Exception {
         byte[] record = "{\"orderId\":42}".getBytes(StandardCharsets.UTF_8);
         rabbitmq.expectedBodiesReceived((Object) record);
         rabbitmq.expectedHeaderReceived(KafkaConstants.KEY, "order-42");
+        rabbitmq.expectedHeaderReceived("cloudEvents:id", "e-42");
+        rabbitmq.expectedHeaderReceived("cloudEvents:type", "com.example.orders.order.created");
+        rabbitmq.expectedHeaderReceived("Content-Type", "application/json");
 
-        producer.sendBodyAndHeader("direct:orders", record, KafkaConstants.KEY, "order-42");
+        producer.sendBodyAndHeaders("direct:orders", record, cloudEventHeaders("e-42"));
 
         rabbitmq.assertIsSatisfied();
+        assertThat(rabbitmq.getReceivedExchanges().get(0).getMessage().getHeaders()).doesNotContainKeys("ce_id", "ce-id");
+    }
+
+    @Test
+    void anInvalidEventIsDeadLetteredAtOnceWithItsViolationsAndTheRouteCompletes() throws Exception {
+        deadLetter.expectedMessageCount(1);
+        deadLetter.expectedHeaderReceived(DeadLetterHeaders.EXCEPTION, InvalidCloudEventException.class.getName());
+        deadLetter.expectedHeaderReceived("interchange-ce-violations",
+                "specversion must be '1.0', was '0.3'; time 'yesterday' is not an RFC 3339 timestamp");
+        rabbitmq.expectedMessageCount(0);
+        Map<String, Object> headers = new java.util.HashMap<>(cloudEventHeaders("e-1"));
+        headers.put("ce_specversion", "0.3");
+        headers.put("ce_time", "yesterday");
+
+        producer.sendBodyAndHeaders("direct:orders", "{}".getBytes(StandardCharsets.UTF_8), headers);
+
+        deadLetter.assertIsSatisfied();
+        rabbitmq.assertIsSatisfied();
+        assertThat(deadLetter.getReceivedExchanges().get(0).getMessage().getHeader(Exchange.REDELIVERY_COUNTER)).isNull();
     }
 
     @Test
@@ -91,7 +130,8 @@ class OrdersKafkaToRabbitmqRouteTest {
             throw new IOException("publisher confirm nacked");
         });
 
-        assertThatThrownBy(() -> producer.sendBody("direct:orders", new byte[] {1}))
+        assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:orders", "{}".getBytes(StandardCharsets.UTF_8),
+                cloudEventHeaders("e-1")))
                 .isInstanceOf(CamelExecutionException.class)
                 .hasRootCauseMessage("publisher confirm nacked");
     }
@@ -102,8 +142,8 @@ class OrdersKafkaToRabbitmqRouteTest {
             throw new RabbitPublishException("RabbitMQ channel closed before the confirm");
         });
 
-        assertThatThrownBy(() -> producer.sendBodyAndHeader("direct:orders", new byte[] {1},
-                DeadLetterHeaders.DELIVERY_ATTEMPT, 50)).isInstanceOf(CamelExecutionException.class);
+        assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:orders", JSON,
+                attempt(cloudEventHeaders("e-2"), 50))).isInstanceOf(CamelExecutionException.class);
         assertThat(deadLetter.getReceivedCounter()).isZero();
     }
 
@@ -112,14 +152,15 @@ class OrdersKafkaToRabbitmqRouteTest {
         rabbitmq.whenAnyExchangeReceived(exchange -> {
             throw new MessageTooLargeException("RabbitMQ exchange 'orders'", 2_000_000, 1_048_576);
         });
-        deadLetter.expectedBodiesReceived((Object) new byte[] {7});
+        deadLetter.expectedBodiesReceived((Object) JSON);
         deadLetter.expectedHeaderReceived(KafkaConstants.KEY, "order-7");
         deadLetter.expectedHeaderReceived(DeadLetterHeaders.ROUTE, ROUTE);
         deadLetter.expectedHeaderReceived(DeadLetterHeaders.ATTEMPTS, "1");
         deadLetter.expectedHeaderReceived(DeadLetterHeaders.EXCEPTION, MessageTooLargeException.class.getName());
 
-        producer.sendBodyAndHeaders("direct:orders", new byte[] {7},
-                java.util.Map.of(KafkaConstants.KEY, "order-7", DeadLetterHeaders.DELIVERY_ATTEMPT, 1));
+        Map<String, Object> headers = attempt(cloudEventHeaders("e-7"), 1);
+        headers.put(KafkaConstants.KEY, "order-7");
+        producer.sendBodyAndHeaders("direct:orders", JSON, headers);
 
         deadLetter.assertIsSatisfied();
         assertThat(deadLetter.getReceivedExchanges().get(0).getMessage().getHeader(DeadLetterHeaders.REASON,
@@ -134,12 +175,12 @@ class OrdersKafkaToRabbitmqRouteTest {
 
         for (int attempt = 1; attempt < 5; attempt++) {
             int a = attempt;
-            assertThatThrownBy(() -> producer.sendBodyAndHeader("direct:orders", new byte[] {1},
-                    DeadLetterHeaders.DELIVERY_ATTEMPT, a)).as("attempt " + a).isInstanceOf(CamelExecutionException.class);
+            assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:orders", JSON,
+                    attempt(cloudEventHeaders("e-3"), a))).as("attempt " + a).isInstanceOf(CamelExecutionException.class);
         }
         deadLetter.expectedMessageCount(1);
         deadLetter.expectedHeaderReceived(DeadLetterHeaders.ATTEMPTS, "5");
-        producer.sendBodyAndHeader("direct:orders", new byte[] {1}, DeadLetterHeaders.DELIVERY_ATTEMPT, 5);
+        producer.sendBodyAndHeaders("direct:orders", JSON, attempt(cloudEventHeaders("e-3"), 5));
         deadLetter.assertIsSatisfied();
     }
 

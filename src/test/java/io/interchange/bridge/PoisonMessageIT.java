@@ -34,6 +34,7 @@ import com.rabbitmq.client.GetResponse;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.brokers.Brokers;
+import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.RabbitMqBroker;
 
@@ -56,13 +57,12 @@ class PoisonMessageIT {
 
     @Test
     void anOversizedRecordIsDeadLetteredWithItsReasonAndTheRestArrive() throws Exception {
-        byte[] oversized = new byte[100 * 1024];
+        String oversized = "x".repeat(100 * 1024);
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int i = 0; i < 100; i++) {
-                producer.send(new ProducerRecord<>("orders", "poison-key",
-                        ("poison-valid-" + i).getBytes(StandardCharsets.UTF_8)));
+                producer.send(TestEvents.kafkaRecord("orders", "poison-key", "poison-" + i, "poison-valid-" + i));
                 if (i == 50) {
-                    producer.send(new ProducerRecord<>("orders", "poison-key", oversized));
+                    producer.send(TestEvents.kafkaRecord("orders", "poison-key", "poison-oversized", oversized));
                 }
             }
         }
@@ -89,7 +89,7 @@ class PoisonMessageIT {
             deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (deadLettered == 0 && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value().length == oversized.length) {
+                    if (record.value().length == oversized.length()) {
                         deadLettered++;
                         assertThat(record.key()).isEqualTo("poison-key");
                         for (Header header : record.headers()) {

@@ -27,6 +27,7 @@ import com.rabbitmq.client.GetResponse;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.brokers.Brokers;
+import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.RabbitMqBroker;
 
@@ -103,8 +104,7 @@ class SinkOutageIT {
                 while (System.nanoTime() < due) {
                     Thread.onSpinWait();
                 }
-                producer.send(new ProducerRecord<>("orders", "key-" + (i % 50),
-                        ("outage-" + i).getBytes(StandardCharsets.UTF_8)));
+                producer.send(TestEvents.kafkaRecord("orders", "key-" + (i % 50), "outage-" + i, "outage-" + i));
                 sent.incrementAndGet();
             }
             producer.flush();

@@ -63,9 +63,16 @@ public final class TryIt {
             kafka.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             long sent = System.nanoTime();
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka)) {
-                producer.send(new ProducerRecord<>("orders", "try-it", payload.getBytes(StandardCharsets.UTF_8))).get();
+                // A CloudEvent in the Kafka binding's binary mode: the example route accepts nothing else.
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>("orders", "try-it",
+                        payload.getBytes(StandardCharsets.UTF_8));
+                java.util.Map.of("ce_specversion", "1.0", "ce_id", java.util.UUID.randomUUID().toString(),
+                        "ce_source", "/interchange/try-it", "ce_type", "io.interchange.try-it.order.created",
+                        "content-type", "text/plain").forEach((name, value) ->
+                                record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
+                producer.send(record).get();
             }
-            System.out.println("Sent to Kafka topic 'orders': " + payload);
+            System.out.println("Sent a CloudEvent to Kafka topic 'orders': " + payload);
             String result = arrived.get(30, TimeUnit.SECONDS);
             System.out.printf("Arrived on AMQP queue 'orders.created' after %d ms, %s%n",
                     (System.nanoTime() - sent) / 1_000_000, result);

@@ -1,0 +1,185 @@
+package io.interchange.cloudevents;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Expression;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.support.DefaultProducer;
+
+/**
+ * Runs one CloudEvents step on the exchange in place. A step that finds the event invalid throws
+ * {@link InvalidCloudEventException} before it changes the message, so a dead-letter handler gets
+ * the message as it arrived.
+ */
+public class CloudEventsProducer extends DefaultProducer {
+
+    /** Exchange property: the {@link ContentMode} the event was read or wrapped in. */
+    public static final String MODE_PROPERTY = "InterchangeCloudEventMode";
+    /** Exchange property: a structured event had JSON data and no datacontenttype. */
+    static final String IMPLIED_JSON_PROPERTY = "InterchangeCloudEventImpliedJson";
+
+    private final CloudEventsEndpoint endpoint;
+    private final CloudEventCodec codec;
+    private final Map<String, Expression> wrapExpressions = new LinkedHashMap<>();
+
+    public CloudEventsProducer(CloudEventsEndpoint endpoint) {
+        super(endpoint);
+        this.endpoint = endpoint;
+        this.codec = endpoint.getComponent().codec();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        if (endpoint.getOperation() == CloudEventsEndpoint.Operation.WRAP) {
+            compile(CloudEventAttributes.SOURCE, endpoint.getSource());
+            compile(CloudEventAttributes.TYPE, endpoint.getType());
+            compile(CloudEventAttributes.SUBJECT, endpoint.getSubject());
+            compile(CloudEventAttributes.DATASCHEMA, endpoint.getDataschema());
+            compile(CloudEventAttributes.DATACONTENTTYPE, endpoint.getDatacontenttype());
+            compile(CloudEventAttributes.PARTITIONKEY, endpoint.getPartitionkey());
+        }
+    }
+
+    /** Expressions come only from the route definition; no attribute value is ever evaluated. */
+    private void compile(String attribute, String definition) {
+        if (definition == null || definition.isEmpty()) {
+            return;
+        }
+        Expression expression;
+        if (definition.startsWith("jsonpath:")) {
+            expression = getEndpoint().getCamelContext().resolveLanguage("jsonpath")
+                    .createExpression(definition.substring("jsonpath:".length()));
+        } else if (definition.contains("${")) {
+            expression = getEndpoint().getCamelContext().resolveLanguage("simple").createExpression(definition);
+        } else {
+            expression = new org.apache.camel.support.ExpressionAdapter() {
+                @Override
+                public Object evaluate(Exchange exchange) {
+                    return definition;
+                }
+            };
+        }
+        expression.init(getEndpoint().getCamelContext());
+        wrapExpressions.put(attribute, expression);
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        switch (endpoint.getOperation()) {
+            case WRAP -> wrap(exchange);
+            case READ -> read(exchange);
+            case WRITE -> write(exchange);
+        }
+    }
+
+    private void wrap(Exchange exchange) {
+        Message message = exchange.getMessage();
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put(CloudEventAttributes.SPECVERSION, CloudEventAttributes.SPEC_VERSION_1_0);
+        String upstreamId = endpoint.getIdHeader() == null ? null : message.getHeader(endpoint.getIdHeader(), String.class);
+        attributes.put(CloudEventAttributes.ID, upstreamId != null && !upstreamId.isEmpty() ? upstreamId
+                : UUID.randomUUID().toString());
+        attributes.put(CloudEventAttributes.SOURCE, evaluate(exchange, CloudEventAttributes.SOURCE));
+        attributes.put(CloudEventAttributes.TYPE, evaluate(exchange, CloudEventAttributes.TYPE));
+        String contentType = evaluate(exchange, CloudEventAttributes.DATACONTENTTYPE);
+        if (contentType == null) {
+            contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        }
+        putIfSet(attributes, CloudEventAttributes.DATACONTENTTYPE, contentType);
+        putIfSet(attributes, CloudEventAttributes.DATASCHEMA, evaluate(exchange, CloudEventAttributes.DATASCHEMA));
+        putIfSet(attributes, CloudEventAttributes.SUBJECT, evaluate(exchange, CloudEventAttributes.SUBJECT));
+        attributes.put(CloudEventAttributes.TIME, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        String correlation = message.getHeader(CloudEventAttributes.header(CloudEventAttributes.CORRELATIONID), String.class);
+        if (correlation == null && endpoint.getCorrelationIdHeader() != null) {
+            correlation = message.getHeader(endpoint.getCorrelationIdHeader(), String.class);
+        }
+        attributes.put(CloudEventAttributes.CORRELATIONID, correlation != null && !correlation.isEmpty() ? correlation
+                : UUID.randomUUID().toString());
+        // W3C trace context of the current trace, as tracing instrumentation propagates it in headers.
+        putIfSet(attributes, CloudEventAttributes.TRACEPARENT, message.getHeader(CloudEventAttributes.TRACEPARENT, String.class));
+        putIfSet(attributes, CloudEventAttributes.TRACESTATE, message.getHeader(CloudEventAttributes.TRACESTATE, String.class));
+        putIfSet(attributes, CloudEventAttributes.PARTITIONKEY, evaluate(exchange, CloudEventAttributes.PARTITIONKEY));
+        EventEnvelope event = codec.validator().requireValid(new EventEnvelope(attributes, body(message)));
+        setNeutral(message, event);
+        exchange.setProperty(MODE_PROPERTY, ContentMode.BINARY);
+    }
+
+    private String evaluate(Exchange exchange, String attribute) {
+        Expression expression = wrapExpressions.get(attribute);
+        return expression == null ? null : expression.evaluate(exchange, String.class);
+    }
+
+    private static void putIfSet(Map<String, Object> attributes, String name, String value) {
+        if (value != null) {
+            attributes.put(name, value);
+        }
+    }
+
+    private void read(Exchange exchange) {
+        Message message = exchange.getMessage();
+        CloudEventCodec.Read read = codec.read(message.getHeaders(), body(message), endpoint.headerBinding());
+        removeHeaders(message, CloudEventCodec::isBindingHeader);
+        setNeutral(message, read.event());
+        exchange.setProperty(MODE_PROPERTY, read.mode());
+        exchange.setProperty(IMPLIED_JSON_PROPERTY, read.impliedJson());
+    }
+
+    private void write(Exchange exchange) {
+        Message message = exchange.getMessage();
+        EventEnvelope event = neutral(message);
+        HeaderBinding binding = endpoint.headerBinding();
+        CloudEventCodec.Written written = codec.write(event, binding, endpoint.contentMode(),
+                Boolean.TRUE.equals(exchange.getProperty(IMPLIED_JSON_PROPERTY, Boolean.class)),
+                endpoint.getMaxMessageAttributes());
+        removeHeaders(message, h -> CloudEventAttributes.attributeOfHeader(h) != null || CloudEventCodec.isBindingHeader(h));
+        message.getHeaders().putAll(written.headers());
+        message.setBody(written.body());
+        if (binding == HeaderBinding.KAFKA && endpoint.isKeyFromPartitionKey()) {
+            Object partitionKey = event.attributes().get(CloudEventAttributes.PARTITIONKEY);
+            if (partitionKey != null) {
+                message.setHeader(KafkaConstants.KEY, partitionKey.toString());
+            }
+        }
+    }
+
+    /** The event the neutral headers and the body describe. */
+    static EventEnvelope neutral(Message message) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        message.getHeaders().forEach((name, value) -> {
+            String attribute = CloudEventAttributes.attributeOfHeader(name);
+            if (attribute != null && value != null) {
+                attributes.put(attribute, HeaderBinding.attributeValue(value));
+            }
+        });
+        return new EventEnvelope(HeaderBinding.ordered(attributes), body(message));
+    }
+
+    static void setNeutral(Message message, EventEnvelope event) {
+        removeHeaders(message, h -> CloudEventAttributes.attributeOfHeader(h) != null);
+        event.attributes().forEach((name, value) -> message.setHeader(CloudEventAttributes.header(name), value));
+        message.setBody(event.data());
+    }
+
+    private static byte[] body(Message message) {
+        byte[] body = message.getBody(byte[].class);
+        return body == null || body.length == 0 ? null : body;
+    }
+
+    private static void removeHeaders(Message message, java.util.function.Predicate<String> which) {
+        List<String> names = new ArrayList<>(message.getHeaders().keySet());
+        for (String name : names) {
+            if (which.test(name)) {
+                message.removeHeader(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.interchange.cloudevents;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Binary content mode of a protocol binding whose attributes travel as prefixed message headers
+ * (Kafka record headers, AMQP application properties, SQS message attributes) with the data's
+ * media type in a content-type field and the data as the message body.
+ */
+public class HeaderBinding {
+
+    /** Kafka protocol binding 1.0.2: {@code ce_<attribute>} record headers, {@code content-type} header. */
+    public static final HeaderBinding KAFKA = new HeaderBinding("kafka", "ce_", List.of(), "content-type", false);
+
+    /**
+     * AMQP protocol binding 1.0.2: {@code cloudEvents:<attribute>} application properties (on RabbitMQ:
+     * message headers), content type in the AMQP content-type property. Later revisions of the binding
+     * prefer {@code cloudEvents_}; both are read, a message mixing them is rejected.
+     */
+    public static final HeaderBinding AMQP = new HeaderBinding("amqp", "cloudEvents:", List.of("cloudEvents_"),
+            "Content-Type", true);
+
+    /** The gateway's SQS mapping (docs/cloudevents.md): String message attributes {@code ce_<attribute>}, {@code content-type}. */
+    public static final HeaderBinding SQS = new HeaderBinding("sqs", "ce_", List.of(), "content-type", false);
+
+    private static final List<String> CONTENT_TYPE_HEADERS = List.of("content-type", "contentType");
+
+    private final String name;
+    private final String prefix;
+    private final List<String> readPrefixes;
+    private final String contentTypeHeader;
+    private final boolean nativeTypes;
+
+    HeaderBinding(String name, String prefix, List<String> alternativePrefixes, String contentTypeHeader,
+            boolean nativeTypes) {
+        this.name = name;
+        this.prefix = prefix;
+        List<String> prefixes = new ArrayList<>();
+        prefixes.add(prefix);
+        prefixes.addAll(alternativePrefixes);
+        this.readPrefixes = List.copyOf(prefixes);
+        this.contentTypeHeader = contentTypeHeader;
+        this.nativeTypes = nativeTypes;
+    }
+
+    public static HeaderBinding named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "kafka" -> KAFKA;
+            case "amqp", "rabbitmq" -> AMQP;
+            case "sqs" -> SQS;
+            default -> throw new IllegalArgumentException("Unknown CloudEvents binding '" + name
+                    + "'; use kafka, amqp or sqs");
+        };
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String headerName(String attribute) {
+        return prefix + attribute;
+    }
+
+    public String contentTypeHeader() {
+        return contentTypeHeader;
+    }
+
+    /** The prefix a header of this binding starts with (matched case-insensitively), or null. */
+    String prefixOf(String header) {
+        for (String p : readPrefixes) {
+            if (header.length() > p.length() && header.regionMatches(true, 0, p, 0, p.length())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    public boolean hasAttributeHeaders(Map<String, Object> headers) {
+        return headers.keySet().stream().anyMatch(h -> prefixOf(h) != null);
+    }
+
+    /** A header that belongs to this binding's representation of an event. */
+    public boolean ownsHeader(String header) {
+        return prefixOf(header) != null;
+    }
+
+    /** The event in a binary-mode message. The result is not validated yet. */
+    public EventEnvelope readBinary(Map<String, Object> headers, byte[] body) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        List<String> prefixesSeen = new ArrayList<>();
+        for (Map.Entry<String, Object> header : headers.entrySet()) {
+            String p = prefixOf(header.getKey());
+            if (p == null || header.getValue() == null) {
+                continue;
+            }
+            String canonical = readPrefixes.stream().filter(r -> r.equalsIgnoreCase(p)).findFirst().orElse(p);
+            if (!prefixesSeen.contains(canonical)) {
+                prefixesSeen.add(canonical);
+            }
+            attributes.put(header.getKey().substring(p.length()), attributeValue(header.getValue()));
+        }
+        if (prefixesSeen.size() > 1) {
+            throw new InvalidCloudEventException(List.of("attribute headers mix the prefixes " + prefixesSeen
+                    + "; a message uses one of them"));
+        }
+        String contentType = contentType(headers);
+        if (contentType != null) {
+            attributes.put(CloudEventAttributes.DATACONTENTTYPE, contentType);
+        }
+        return new EventEnvelope(ordered(attributes), body == null || body.length == 0 ? null : body);
+    }
+
+    /** The headers that carry the event's attributes in binary mode; the data is the body. */
+    public Map<String, Object> writeBinary(EventEnvelope event) {
+        Map<String, Object> headers = new LinkedHashMap<>();
+        event.attributes().forEach((attribute, value) -> {
+            if (attribute.equals(CloudEventAttributes.DATACONTENTTYPE)) {
+                headers.put(contentTypeHeader, value.toString());
+            } else {
+                headers.put(prefix + attribute, nativeTypes && (value instanceof Integer || value instanceof Boolean)
+                        ? value : value.toString());
+            }
+        });
+        return headers;
+    }
+
+    /** The content type of a message as the source left it in the exchange headers. */
+    public static String contentType(Map<String, Object> headers) {
+        for (String header : CONTENT_TYPE_HEADERS) {
+            Object value = headers.get(header);
+            if (value == null) {
+                // Camel's headers are case-insensitive; plain maps (tests, SQS attributes) are not.
+                value = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(header))
+                        .map(Map.Entry::getValue).findFirst().orElse(null);
+            }
+            if (value != null) {
+                return attributeValue(value).toString();
+            }
+        }
+        return null;
+    }
+
+    static boolean isContentTypeHeader(String header) {
+        return CONTENT_TYPE_HEADERS.stream().anyMatch(header::equalsIgnoreCase);
+    }
+
+    /** Strings stay strings; AMQP's native integers and booleans keep their type, its timestamps become RFC 3339. */
+    static Object attributeValue(Object value) {
+        if (value instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        if (value instanceof Integer || value instanceof Boolean || value instanceof String) {
+            return value;
+        }
+        if ((value instanceof Long || value instanceof Short || value instanceof Byte)
+                && ((Number) value).longValue() == (int) ((Number) value).longValue()) {
+            return ((Number) value).intValue();
+        }
+        if (value instanceof Date date) {
+            return date.toInstant().toString();
+        }
+        if (value instanceof Instant instant) {
+            return instant.toString();
+        }
+        return value.toString();
+    }
+
+    /** Context attributes first in spec order, then extensions as they came. */
+    static Map<String, Object> ordered(Map<String, Object> attributes) {
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        for (String context : CloudEventAttributes.CONTEXT) {
+            if (attributes.containsKey(context)) {
+                ordered.put(context, attributes.get(context));
+            }
+        }
+        attributes.forEach(ordered::putIfAbsent);
+        return ordered;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,151 @@
+package io.interchange.cloudevents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The wrap, read and write steps in routes, with an invalid-event dead-letter policy, without brokers. */
+class CloudEventStepsRouteTest {
+
+    private CamelContext camel;
+    private ProducerTemplate producer;
+    private final AtomicInteger sinkAttempts = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws Exception {
+        camel = new DefaultCamelContext();
+        camel.addComponent("interchange-cloudevents", new CloudEventsComponent(CloudEventLimits.DEFAULT));
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                errorHandler(defaultErrorHandler().maximumRedeliveries(3).redeliveryDelay(0));
+                onException(InvalidCloudEventException.class).handled(true).maximumRedeliveries(0)
+                        .setHeader(CloudEventAttributes.VIOLATIONS_HEADER, simple("${exception.violationSummary}"))
+                        .to("mock:dead-letter");
+                from("direct:kafka-to-amqp").routeId("kafka-to-amqp")
+                        .to("interchange-cloudevents:read")
+                        .to("mock:after-read")
+                        .to("interchange-cloudevents:write?binding=amqp")
+                        .process(e -> sinkAttempts.incrementAndGet())
+                        .to("mock:amqp");
+                from("direct:structured-to-kafka").routeId("structured-to-kafka")
+                        .to("interchange-cloudevents:read")
+                        .to("interchange-cloudevents:write?binding=kafka&mode=binary")
+                        .to("mock:kafka");
+                from("direct:wrap").routeId("wrap")
+                        .to("interchange-cloudevents:wrap?source=/orders/order-service&type=com.example.orders.order.created"
+                                + "&subject=jsonpath:$.orderId&partitionkey=${header.customer}&idHeader=upstreamId"
+                                + "&dataschema=https://example.com/schemas/order.json")
+                        .to("interchange-cloudevents:write?binding=kafka&mode=structured")
+                        .to("mock:wrapped");
+            }
+        });
+        camel.start();
+        producer = camel.createProducerTemplate();
+    }
+
+    @AfterEach
+    void stop() {
+        camel.stop();
+    }
+
+    @Test
+    void readExposesNeutralHeadersAndWriteConvertsThemToTheAmqpBinding() throws Exception {
+        MockEndpoint afterRead = camel.getEndpoint("mock:after-read", MockEndpoint.class);
+        MockEndpoint amqp = camel.getEndpoint("mock:amqp", MockEndpoint.class);
+        Map<String, Object> headers = MalformedEvents.validKafkaHeaders("e-1");
+        headers.put("ce_partitionkey", "customer-7");
+        headers.put("ce-id", "spoofed neutral header from the wire");
+        producer.sendBodyAndHeaders("direct:kafka-to-amqp", MalformedEvents.validData("e-1"), headers);
+
+        Exchange read = afterRead.getReceivedExchanges().get(0);
+        assertThat(read.getMessage().getHeaders()).containsEntry("ce-id", "e-1").containsEntry("ce-specversion", "1.0")
+                .containsEntry("ce-datacontenttype", "application/json").containsEntry("ce-partitionkey", "customer-7")
+                .doesNotContainKeys("ce_id", "content-type");
+        Exchange out = amqp.getReceivedExchanges().get(0);
+        assertThat(out.getMessage().getHeaders()).containsEntry("cloudEvents:id", "e-1")
+                .containsEntry("cloudEvents:partitionkey", "customer-7").containsEntry(Exchange.CONTENT_TYPE, "application/json")
+                .doesNotContainKeys("ce-id", "ce_id", "ce-source");
+        assertThat(out.getMessage().getBody(byte[].class)).isEqualTo(MalformedEvents.validData("e-1"));
+    }
+
+    @Test
+    void invalidEventsGoToTheDeadLetterWithTheirViolationsWithoutRetriesAndValidOnesBetweenThemArrive() throws Exception {
+        MockEndpoint amqp = camel.getEndpoint("mock:amqp", MockEndpoint.class);
+        MockEndpoint deadLetter = camel.getEndpoint("mock:dead-letter", MockEndpoint.class);
+        List<MalformedEvents.Case> corpus = MalformedEvents.all();
+        List<String> validIds = new ArrayList<>();
+        for (int i = 0; i < corpus.size(); i++) {
+            String id = "valid-" + i;
+            validIds.add(id);
+            producer.sendBodyAndHeaders("direct:kafka-to-amqp", MalformedEvents.validData(id), MalformedEvents.validKafkaHeaders(id));
+            MalformedEvents.Case malformed = corpus.get(i);
+            producer.sendBodyAndHeaders("direct:kafka-to-amqp", malformed.body(), malformed.headers());
+        }
+
+        assertThat(amqp.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("cloudEvents:id"))
+                .containsExactlyElementsOf(validIds);
+        assertThat(sinkAttempts).hasValue(validIds.size());
+        assertThat(deadLetter.getReceivedExchanges()).hasSize(corpus.size());
+        for (int i = 0; i < corpus.size(); i++) {
+            Exchange dead = deadLetter.getReceivedExchanges().get(i);
+            assertThat(dead.getMessage().getHeader(CloudEventAttributes.VIOLATIONS_HEADER, String.class))
+                    .as(corpus.get(i).name()).contains(corpus.get(i).reason());
+            assertThat(dead.getMessage().getHeader(Exchange.REDELIVERY_COUNTER)).as("no retries").isNull();
+            assertThat(dead.getMessage().getBody(byte[].class)).as("the message as it arrived").isEqualTo(corpus.get(i).body());
+        }
+    }
+
+    @Test
+    void transcodesStructuredToBinaryAndKeysTheRecordByPartitionKey() throws Exception {
+        MockEndpoint kafka = camel.getEndpoint("mock:kafka", MockEndpoint.class);
+        producer.sendBodyAndHeader("direct:structured-to-kafka", SpecExamplesTest.JSON_OBJECT.replace(
+                "\"comexampleothervalue\" : 5,", "\"comexampleothervalue\" : 5, \"partitionkey\" : \"p-1\","),
+                "content-type", MalformedEvents.STRUCTURED);
+        Map<String, Object> headers = kafka.getReceivedExchanges().get(0).getMessage().getHeaders();
+        assertThat(headers).containsEntry("ce_id", "C234-1234-1234").containsEntry("ce_comexampleothervalue", "5")
+                .containsEntry("content-type", "application/json").containsEntry(KafkaConstants.KEY, "p-1");
+    }
+
+    @Test
+    void wrapBuildsAnEventFromParametersHeadersAndTheData() throws Exception {
+        MockEndpoint wrapped = camel.getEndpoint("mock:wrapped", MockEndpoint.class);
+        producer.sendBodyAndHeaders("direct:wrap", "{\"orderId\":\"order-42\",\"total\":9.5}",
+                Map.of("customer", "c-7", "upstreamId", "msg-0001", Exchange.CONTENT_TYPE, "application/json",
+                        "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "correlationid", "corr-1"));
+        Exchange out = wrapped.getReceivedExchanges().get(0);
+        CloudEventCodec codec = new CloudEventCodec(CloudEventLimits.DEFAULT);
+        CloudEventCodec.Read read = codec.read(out.getMessage().getHeaders(), out.getMessage().getBody(byte[].class), null);
+        assertThat(read.mode()).isEqualTo(ContentMode.STRUCTURED);
+        assertThat(read.event().attributes()).containsEntry("id", "msg-0001").containsEntry("subject", "order-42")
+                .containsEntry("partitionkey", "c-7").containsEntry("type", "com.example.orders.order.created")
+                .containsEntry("source", "/orders/order-service").containsEntry("datacontenttype", "application/json")
+                .containsEntry("correlationid", "corr-1").containsEntry("dataschema", "https://example.com/schemas/order.json")
+                .containsEntry("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                .containsKey("time");
+        assertThat(new String(read.event().data(), StandardCharsets.UTF_8)).isEqualTo("{\"orderId\":\"order-42\",\"total\":9.5}");
+    }
+
+    @Test
+    void wrapCreatesAnIdAndACorrelationIdWhenTheInputHasNone() throws Exception {
+        MockEndpoint wrapped = camel.getEndpoint("mock:wrapped", MockEndpoint.class);
+        producer.sendBodyAndHeader("direct:wrap", "{\"orderId\":\"1\"}", "customer", "c");
+        String body = wrapped.getReceivedExchanges().get(0).getMessage().getBody(String.class);
+        assertThat(body).containsPattern("\"id\":\"[0-9a-f-]{36}\"").containsPattern("\"correlationid\":\"[0-9a-f-]{36}\"");
+    }
+}

@@ -1,0 +1,25 @@
+package io.interchange.cloudevents;
+
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** CloudEvents in the Kafka binary binding, as an upstream service would produce them. */
+public final class TestEvents {
+
+    private TestEvents() {
+    }
+
+    /** A {@code com.example.orders.order.created} event with the given id and text data. */
+    public static ProducerRecord<String, byte[]> kafkaRecord(String topic, String key, String id, String data) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, data.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("ce_specversion", bytes("1.0")).add("ce_id", bytes(id))
+                .add("ce_source", bytes("/orders/order-service")).add("ce_type", bytes("com.example.orders.order.created"))
+                .add("content-type", bytes("text/plain"));
+        return record;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
