@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +21,7 @@ public final class GatewayProcess implements AutoCloseable {
     private final Map<String, String> environment;
     private Process process;
 
+    /** {@code environment}: settings by property name ({@code camel.component.x}) or variable name. */
     public GatewayProcess(String name, Map<String, String> environment) {
         this.name = name;
         this.environment = environment;
@@ -29,7 +31,9 @@ public final class GatewayProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 InterchangeApplication.class.getName());
-        builder.environment().putAll(environment);
+        // Settings become environment variables, the way a deployment passes them.
+        environment.forEach((name, value) -> builder.environment()
+                .put(name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
         builder.environment().put("INTERCHANGE_HTTP_PORT", String.valueOf(LoopbackPorts.free()));
         builder.environment().put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(LoopbackPorts.free()));
         Path log = Path.of("target", "gateway-" + name + ".log");

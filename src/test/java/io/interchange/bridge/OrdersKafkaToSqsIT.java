@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -31,6 +32,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /** The example route routes/orders-kafka-to-sqs.yaml between a real Kafka broker and a real ElasticMQ FIFO queue. */
+// Its routes stop with the class: a cached context would keep consuming the shared topics.
+@DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
         "camel.main.routes-include-pattern=file:routes/orders-kafka-to-sqs.yaml,file:routes/dead-letter.yaml",
         "orders.kafka.topic=" + OrdersKafkaToSqsIT.TOPIC, "orders.sqs.outbound-queue=" + OrdersKafkaToSqsIT.QUEUE})

@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -30,6 +31,8 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /** The example route routes/orders-sqs-to-kafka.yaml between a real ElasticMQ FIFO queue and a real Kafka broker. */
+// Its routes stop with the class: a cached context would keep consuming the shared topics.
+@DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
         "camel.main.routes-include-pattern=file:routes/orders-sqs-to-kafka.yaml,file:routes/dead-letter.yaml",
         "orders.sqs.inbound-queue=" + OrdersSqsToKafkaIT.QUEUE, "orders.kafka.topic=" + OrdersSqsToKafkaIT.TOPIC})

@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -42,17 +43,23 @@ import io.interchange.brokers.RabbitMqBroker;
  * An oversized record among valid ones: it lands on the Kafka dead-letter topic with the reason,
  * and does not hold up the records behind it, which all reach RabbitMQ.
  */
+// Its routes stop with the class: a cached context would keep consuming the shared topics.
+@DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
         properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
 class PoisonMessageIT {
 
+    private static final String TOPIC = "orders-poison";
+
     @DynamicPropertySource
     static void brokers(DynamicPropertyRegistry registry) {
-        Brokers.kafka().createTopic("orders", 6);
+        Brokers.kafka().createTopic(TOPIC, 6);
         Brokers.kafka().createTopic("orders.dlt", 1);
         GatewayProperties.kafka(Brokers.kafka()).forEach((k, v) -> registry.add(k, () -> v));
         GatewayProperties.amqp(Brokers.rabbitmq()).forEach((k, v) -> registry.add(k, () -> v));
         registry.add("orders.rabbitmq.max-body-bytes", () -> "65536");
+        registry.add("orders.kafka.topic", () -> TOPIC);
+        registry.add("orders.kafka.group-id", () -> "poison-it");
     }
 
     @Test
@@ -60,9 +67,9 @@ class PoisonMessageIT {
         String oversized = "x".repeat(100 * 1024);
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int i = 0; i < 100; i++) {
-                producer.send(TestEvents.kafkaRecord("orders", "poison-key", "poison-" + i, "poison-valid-" + i));
+                producer.send(TestEvents.kafkaRecord(TOPIC, "poison-key", "poison-" + i, "poison-valid-" + i));
                 if (i == 50) {
-                    producer.send(TestEvents.kafkaRecord("orders", "poison-key", "poison-oversized", oversized));
+                    producer.send(TestEvents.kafkaRecord(TOPIC, "poison-key", "poison-oversized", oversized));
                 }
             }
         }

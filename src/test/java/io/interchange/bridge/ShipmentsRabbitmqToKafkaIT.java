@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -39,6 +40,8 @@ import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.RabbitMqBroker;
 
 /** The example route, loaded from routes/, from a real RabbitMQ server to a real Kafka broker. */
+// Its routes stop with the class: a cached context would keep consuming the shared topics.
+@DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
         properties = "camel.main.routes-include-pattern=file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/dead-letter.yaml")
 class ShipmentsRabbitmqToKafkaIT {

@@ -48,6 +48,9 @@ public final class DevGateway {
             SqsQueues.create(client, "orders-inbound.fifo", false);
             SqsQueues.create(client, "orders-outbound.fifo", false);
             SqsQueues.create(client, "orders-inbound-dlq", false);
+            SqsQueues.create(client, "invoices-issued.fifo", false);
+            SqsQueues.create(client, "invoices-paid.fifo", false);
+            SqsQueues.create(client, "invoices-dlq", false);
         }
         AmqpBroker amqp = Brokers.devAmqp();
         NarayanaLraCoordinator lra = NarayanaLraCoordinator.shared();

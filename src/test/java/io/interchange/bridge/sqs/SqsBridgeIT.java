@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -34,6 +35,8 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /** interchange-sqs source and sink against ElasticMQ, with test routes. */
+// Its routes stop with the class: a cached context would keep consuming the shared topics.
+@DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
         properties = "interchange.routes-dir=src/test/resources/routes-heartbeat")
 class SqsBridgeIT {
