@@ -1,0 +1,142 @@
+package io.interchange.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+
+/**
+ * Sends records at a fixed rate, each stamped with System.nanoTime() at the moment it is handed to the Kafka
+ * producer, and records when each arrives at a RabbitMQ consumer of the queue. Both ends are in this JVM,
+ * so the clock is the same. A warm-up (until records arrive, then 3 s more) is sent first and not counted.
+ *
+ * <p>Body: 8 bytes send time, 1 byte phase (0 warm-up, 1 measured), 4 bytes sequence, then filler.
+ */
+final class LatencyProbe {
+
+    record Result(int rate, int sent, int received, int duplicates, double p50Ms, double p99Ms, double p999Ms,
+            double maxMs, double achievedRate) {
+    }
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final String topic;
+    private final int recordBytes;
+    private final int keys;
+
+    LatencyProbe(KafkaProducer<String, byte[]> producer, String topic, int recordBytes, int keys) {
+        this.producer = producer;
+        this.topic = topic;
+        this.recordBytes = recordBytes;
+        this.keys = keys;
+    }
+
+    Result run(Channel channel, String queue, int rate, int seconds) throws Exception {
+        int count = rate * seconds;
+        long[] latencies = new long[count];
+        boolean[] seen = new boolean[count];
+        AtomicInteger received = new AtomicInteger();
+        AtomicInteger duplicates = new AtomicInteger();
+        AtomicLong firstWarmupArrival = new AtomicLong();
+        String tag = channel.basicConsume(queue, true, new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+                    byte[] body) {
+                long now = System.nanoTime();
+                ByteBuffer buffer = ByteBuffer.wrap(body);
+                long sent = buffer.getLong();
+                byte phase = buffer.get();
+                int seq = buffer.getInt();
+                if (phase == 0) {
+                    firstWarmupArrival.compareAndSet(0, now);
+                } else if (seen[seq]) {
+                    duplicates.incrementAndGet();
+                } else {
+                    seen[seq] = true;
+                    latencies[seq] = now - sent;
+                    received.incrementAndGet();
+                }
+            }
+        });
+        try {
+            long interval = 1_000_000_000L / rate;
+            // Warm-up: until the copier delivers, then 3 s more so that the backlog of its start is gone.
+            long start = System.nanoTime();
+            long next = start;
+            int i = 0;
+            while (true) {
+                long arrived = firstWarmupArrival.get();
+                if (arrived != 0 && System.nanoTime() - arrived > 3_000_000_000L) {
+                    break;
+                }
+                if (System.nanoTime() - start > 120_000_000_000L) {
+                    throw new IllegalStateException("no warm-up record arrived within 120 s");
+                }
+                next = pace(next, interval);
+                send((byte) 0, i++ % count);
+            }
+            long measuredStart = System.nanoTime();
+            next = measuredStart;
+            for (int seq = 0; seq < count; seq++) {
+                next = pace(next, interval);
+                send((byte) 1, seq);
+            }
+            long measuredEnd = System.nanoTime();
+            producer.flush();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (received.get() < count && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10);
+            }
+            long[] got = new long[received.get()];
+            int n = 0;
+            for (int seq = 0; seq < count && n < got.length; seq++) {
+                if (seen[seq]) {
+                    got[n++] = latencies[seq];
+                }
+            }
+            Arrays.sort(got);
+            double achieved = count / ((measuredEnd - measuredStart) / 1e9);
+            return new Result(rate, count, got.length, duplicates.get(), percentileMs(got, 0.50),
+                    percentileMs(got, 0.99), percentileMs(got, 0.999), got.length == 0 ? -1 : got[got.length - 1] / 1e6,
+                    achieved);
+        } finally {
+            try {
+                channel.basicCancel(tag);
+            } catch (IOException e) {
+                // The channel is closed with the run.
+            }
+        }
+    }
+
+    private static long pace(long next, long interval) {
+        long now = System.nanoTime();
+        while (next - now > 0) {
+            LockSupport.parkNanos(next - now);
+            now = System.nanoTime();
+        }
+        return next + interval;
+    }
+
+    private void send(byte phase, int seq) {
+        ByteBuffer body = ByteBuffer.allocate(recordBytes);
+        body.putLong(System.nanoTime()).put(phase).putInt(seq);
+        producer.send(new ProducerRecord<>(topic, "key-" + (seq % keys), body.array()));
+    }
+
+    static double percentileMs(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return -1;
+        }
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(index, sorted.length - 1))] / 1e6;
+    }
+}
