@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -50,7 +51,9 @@ public final class BridgeBenchmark {
     final int repeats = Integer.getInteger("bench.repeats", 3);
     final int latencyRate = Integer.getInteger("bench.latencyRate", 2000);
     final int latencySeconds = Integer.getInteger("bench.latencySeconds", 20);
-    final int maxOutstanding = Integer.getInteger("bench.maxOutstanding", 4000);
+    final int latencyWarmupSeconds = Integer.getInteger("bench.latencyWarmupSeconds", 5);
+    // The gateway's default window (interchange-kafka maxInFlight), so both copiers may keep as much in flight.
+    final int maxOutstanding = Integer.getInteger("bench.maxOutstanding", 10_000);
     final boolean profile = Boolean.getBoolean("bench.profile");
     final String gatewayJvmOptions = System.getProperty("bench.gatewayJvmOptions", "").strip();
 
@@ -63,15 +66,14 @@ public final class BridgeBenchmark {
     Channel admin;
     final Map<String, Object> report = new LinkedHashMap<>();
 
-    enum Copier {
-        BASELINE("baseline"), GATEWAY("interchange");
-
-        final String label;
-
-        Copier(String label) {
-            this.label = label;
-        }
+    /** A copier under test: the raw baseline, or a gateway jar with JVM options. */
+    record Copier(String label, boolean gateway, Path jar, List<String> jvmOptions) {
     }
+
+    Copier baseline;
+    Copier gatewayCopier;
+    /** Extra gateway variants for a before/after comparison in the same run (throughput only). */
+    final List<Copier> compared = new ArrayList<>();
 
     record CpuSnapshot(long nanos, long machine, long copier, long rabbit, long kafka, long bench) {
     }
@@ -80,6 +82,20 @@ public final class BridgeBenchmark {
         try (Stream<Path> files = Files.list(repo.resolve("target"))) {
             jar = files.filter(p -> p.getFileName().toString().matches("interchange-.*\\.jar")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no target/interchange-*.jar: run ./mvnw package"));
+        }
+        List<String> gatewayOptions = gatewayJvmOptions.isEmpty() ? List.of() : List.of(gatewayJvmOptions.split("\\s+"));
+        baseline = new Copier("baseline", false, null, List.of());
+        gatewayCopier = new Copier("interchange", true, jar, gatewayOptions);
+        // -Dbench.compare="label|jar or empty for this one|JVM options;..."
+        for (String spec : System.getProperty("bench.compare", "").split(";")) {
+            if (spec.isBlank()) {
+                continue;
+            }
+            String[] parts = spec.split("\\|", -1);
+            Path other = parts.length > 1 && !parts[1].isBlank() ? Path.of(parts[1]).toAbsolutePath() : jar;
+            List<String> options = parts.length > 2 && !parts[2].isBlank() ? List.of(parts[2].strip().split("\\s+"))
+                    : List.of();
+            compared.add(new Copier(parts[0].strip(), true, other, options));
         }
     }
 
@@ -121,7 +137,9 @@ public final class BridgeBenchmark {
 
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int i = 1; i <= repeats; i++) {
-            for (Copier copier : Copier.values()) {
+            runs.add(throughputRun(baseline, i, List.of()));
+            runs.add(throughputRun(gatewayCopier, i, List.of()));
+            for (Copier copier : compared) {
                 runs.add(throughputRun(copier, i, List.of()));
             }
         }
@@ -129,15 +147,15 @@ public final class BridgeBenchmark {
         report.put("throughput", summarize(runs));
 
         List<Map<String, Object>> latency = new ArrayList<>();
-        for (Copier copier : Copier.values()) {
-            latency.add(latencyRun(copier));
-        }
+        latency.add(latencyRun(null));
+        latency.add(latencyRun(baseline));
+        latency.add(latencyRun(gatewayCopier));
         report.put("latency", latency);
 
         if (profile) {
             Path jfr = work.resolve("gateway.jfr");
             Files.deleteIfExists(jfr);
-            Map<String, Object> profiled = throughputRun(Copier.GATEWAY, 0, List.of(
+            Map<String, Object> profiled = throughputRun(gatewayCopier, 0, List.of(
                     "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true"));
             profiled.put("jfr", repo.relativize(jfr).toString());
             report.put("profiledRun", profiled);
@@ -169,12 +187,13 @@ public final class BridgeBenchmark {
         settings.put("records", records);
         settings.put("recordBytes", recordBytes);
         settings.put("keys", keys);
+        settings.put("maxOutstanding", maxOutstanding);
         settings.put("partitions", partitions);
         settings.put("repeats", repeats);
         settings.put("rabbitmq", "durable topic exchange '" + EXCHANGE + "' -> durable classic queue '" + QUEUE
                 + "' (binding " + BINDING + "), persistent delivery, mandatory publishes, publisher confirms");
         settings.put("baseline", "kafka-clients + amqp-client, one poll thread, one channel, up to " + maxOutstanding
-                + " unconfirmed publishes, commit every 200 ms up to the oldest unconfirmed offset per partition,"
+                + " unconfirmed publishes (the gateway's default maxInFlight), commit every 200 ms up to the oldest unconfirmed offset per partition,"
                 + " max.poll.records 500; own JVM, default JVM options");
         settings.put("interchange", "routes/orders-kafka-to-rabbitmq.yaml as shipped: interchange-kafka (maxInFlight"
                 + " 10000, maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq"
@@ -183,9 +202,16 @@ public final class BridgeBenchmark {
         settings.put("throughputMeasure", "queue depth (queue.declare passive) polled every 20 ms; rate = records"
                 + " that arrived between the first sample with a message and the sample with all of them, over"
                 + " that time. Start-to-all includes the copier's JVM start and group join.");
-        settings.put("latency", latencyRate + " msg/s for " + latencySeconds + " s after a warm-up; send time is"
+        settings.put("latency", latencyRate + " msg/s for " + latencySeconds + " s after a warm-up (until the first"
+                + " record arrives, then " + latencyWarmupSeconds + " s); send time is"
                 + " System.nanoTime() when handed to the Kafka producer (linger.ms 0, acks all), arrival is the"
-                + " RabbitMQ consumer's delivery callback (autoAck) in the same JVM");
+                + " RabbitMQ consumer's delivery callback (autoAck) in the same JVM; kafka-only: a plain Kafka"
+                + " consumer in the same JVM reads the topic (the floor set by Kafka alone)");
+        for (Copier copier : compared) {
+            settings.put("compared: " + copier.label(), "gateway jar " + repo.relativize(copier.jar()) + ", JVM options: "
+                    + (copier.jvmOptions().isEmpty() ? "default" : String.join(" ", copier.jvmOptions()))
+                    + " (throughput runs only)");
+        }
         report.put("settings", settings);
     }
 
@@ -233,12 +259,10 @@ public final class BridgeBenchmark {
     private ChildJvm startCopier(Copier copier, Map<String, String> env, String name, List<String> jvmOptions)
             throws Exception {
         List<String> command = new ArrayList<>(List.of(ChildJvm.java()));
-        if (copier == Copier.GATEWAY) {
-            if (!gatewayJvmOptions.isEmpty()) {
-                command.addAll(List.of(gatewayJvmOptions.split("\\s+")));
-            }
+        if (copier.gateway()) {
+            command.addAll(copier.jvmOptions());
             command.addAll(jvmOptions);
-            command.addAll(List.of("-jar", jar.toString()));
+            command.addAll(List.of("-jar", copier.jar().toString()));
         } else {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), RawCopier.class.getName()));
         }
@@ -248,10 +272,10 @@ public final class BridgeBenchmark {
     private Map<String, Object> throughputRun(Copier copier, int repetition, List<String> jvmOptions)
             throws Exception {
         admin.queuePurge(QUEUE);
-        String name = copier.label + "-throughput-" + repetition;
+        String name = copier.label() + "-throughput-" + repetition;
         Map<String, String> env = env(TOPIC, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
         Map<String, Object> run = new LinkedHashMap<>();
-        run.put("copier", copier.label);
+        run.put("copier", copier.label());
         run.put("repetition", repetition);
         run.put("loadAverageBefore", ProcStats.loadAverage1m());
         log(name + ": starting");
@@ -259,7 +283,7 @@ public final class BridgeBenchmark {
             child.sampleRss();
             Thread readiness = null;
             long[] readyNanos = {-1};
-            if (copier == Copier.GATEWAY) {
+            if (copier.gateway()) {
                 String url = "http://127.0.0.1:" + env.get("INTERCHANGE_MANAGEMENT_PORT") + "/actuator/health/readiness";
                 readiness = new Thread(() -> {
                     try {
@@ -299,7 +323,7 @@ public final class BridgeBenchmark {
             run.put("secondsFirstToAll", round(window, 2));
             run.put("secondsStartToAll", round(seconds, 2));
             run.put("msgPerSecondStartToAll", Math.round(records / seconds));
-            if (copier == Copier.GATEWAY) {
+            if (copier.gateway()) {
                 run.put("startupToReadySeconds", readyNanos[0] < 0 ? null : round(readyNanos[0] / 1e9, 2));
             }
             run.put("maxRssMiB", Math.round(child.maxRssKib() / 1024.0));
@@ -328,31 +352,44 @@ public final class BridgeBenchmark {
                 ProcStats.cpuTicks(ProcessHandle.current().pid()));
     }
 
+    /** Latency through a copier; with {@code copier} null, Kafka alone (a consumer in this JVM) as the floor. */
     private Map<String, Object> latencyRun(Copier copier) throws Exception {
         admin.queuePurge(QUEUE);
-        String name = copier.label + "-latency";
-        String topic = "bench-latency-" + copier.label;
+        String label = copier == null ? "kafka-only" : copier.label();
+        String name = label + "-latency";
+        String topic = "bench-latency-" + label;
         kafka.createTopic(topic, partitions);
-        Map<String, String> env = env(topic, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        String group = "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> env = env(topic, group);
         Map<String, Object> run = new LinkedHashMap<>();
-        run.put("copier", copier.label);
+        run.put("copier", label);
         run.put("loadAverageBefore", ProcStats.loadAverage1m());
         log(name + ": starting");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        try (ChildJvm child = startCopier(copier, env, name, List.of());
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                        new ByteArraySerializer());
+        ChildJvm child = copier == null ? null : startCopier(copier, env, name, List.of());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new ByteArraySerializer());
                 Channel consumer = amqp.createChannel()) {
-            if (copier == Copier.GATEWAY) {
+            if (copier != null && copier.gateway()) {
                 long ready = child.awaitHttp200("http://127.0.0.1:" + env.get("INTERCHANGE_MANAGEMENT_PORT")
                         + "/actuator/health/readiness", Duration.ofSeconds(120));
                 run.put("startupToReadySeconds", round(ready / 1e9, 2));
             }
-            child.sampleRss();
+            LatencyProbe.Receiver receiver;
+            if (copier == null) {
+                Properties c = new Properties();
+                c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+                c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+                c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                receiver = LatencyProbe.kafka(c, topic);
+            } else {
+                child.sampleRss();
+                receiver = LatencyProbe.rabbitmq(consumer, QUEUE);
+            }
             LatencyProbe.Result result = new LatencyProbe(producer, topic, recordBytes, keys)
-                    .run(consumer, QUEUE, latencyRate, latencySeconds);
+                    .run(receiver, latencyRate, latencySeconds, latencyWarmupSeconds);
             run.put("rate", result.rate());
             run.put("achievedRate", Math.round(result.achievedRate()));
             run.put("sent", result.sent());
@@ -362,8 +399,14 @@ public final class BridgeBenchmark {
             run.put("p99Ms", round(result.p99Ms(), 2));
             run.put("p999Ms", round(result.p999Ms(), 2));
             run.put("maxMs", round(result.maxMs(), 2));
-            run.put("maxRssMiB", Math.round(child.maxRssKib() / 1024.0));
+            if (child != null) {
+                run.put("maxRssMiB", Math.round(child.maxRssKib() / 1024.0));
+            }
             log(name + ": " + run);
+        } finally {
+            if (child != null) {
+                child.close();
+            }
         }
         return run;
     }
@@ -383,14 +426,19 @@ public final class BridgeBenchmark {
             s.put("runs", values);
             summary.put(copier, s);
         });
-        List<Long> baseline = rates.get(Copier.BASELINE.label);
-        List<Long> gateway = rates.get(Copier.GATEWAY.label);
-        summary.put("ratioOfMedians", round(median(gateway) / (double) median(baseline), 3));
-        List<Double> pairs = new ArrayList<>();
-        for (int i = 0; i < Math.min(baseline.size(), gateway.size()); i++) {
-            pairs.add(round(gateway.get(i) / (double) baseline.get(i), 3));
-        }
-        summary.put("ratioPerRepetition", pairs);
+        List<Long> base = rates.get(baseline.label());
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        Map<String, Object> pairRatios = new LinkedHashMap<>();
+        rates.forEach((copier, values) -> {
+            ratios.put(copier, round(median(values) / (double) median(base), 3));
+            List<Double> pairs = new ArrayList<>();
+            for (int i = 0; i < Math.min(base.size(), values.size()); i++) {
+                pairs.add(round(values.get(i) / (double) base.get(i), 3));
+            }
+            pairRatios.put(copier, pairs);
+        });
+        summary.put("ratioOfMedians", ratios);
+        summary.put("ratioPerRepetition", pairRatios);
         return summary;
     }
 

@@ -18,7 +18,7 @@ import com.rabbitmq.client.Envelope;
 /**
  * Sends records at a fixed rate, each stamped with System.nanoTime() at the moment it is handed to the Kafka
  * producer, and records when each arrives at a RabbitMQ consumer of the queue. Both ends are in this JVM,
- * so the clock is the same. A warm-up (until records arrive, then 3 s more) is sent first and not counted.
+ * so the clock is the same. A warm-up (until records arrive, then some seconds more) is sent first and not counted.
  *
  * <p>Body: 8 bytes send time, 1 byte phase (0 warm-up, 1 measured), 4 bytes sequence, then filler.
  */
@@ -40,42 +40,97 @@ final class LatencyProbe {
         this.keys = keys;
     }
 
-    Result run(Channel channel, String queue, int rate, int seconds) throws Exception {
+    /** Where the records arrive: calls back with each body, on one thread, until closed. */
+    interface Receiver extends AutoCloseable {
+        void start(java.util.function.Consumer<byte[]> arrived) throws Exception;
+    }
+
+    /** Deliveries from a RabbitMQ queue (autoAck). */
+    static Receiver rabbitmq(Channel channel, String queue) {
+        return new Receiver() {
+            private String tag;
+
+            @Override
+            public void start(java.util.function.Consumer<byte[]> arrived) throws IOException {
+                tag = channel.basicConsume(queue, true, new DefaultConsumer(channel) {
+                    @Override
+                    public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+                            byte[] body) {
+                        arrived.accept(body);
+                    }
+                });
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.basicCancel(tag);
+            }
+        };
+    }
+
+    /** Records read straight from the topic by a consumer in this JVM: the floor Kafka alone sets. */
+    static Receiver kafka(java.util.Properties consumerProperties, String topic) {
+        return new Receiver() {
+            private volatile boolean running = true;
+            private Thread thread;
+
+            @Override
+            public void start(java.util.function.Consumer<byte[]> arrived) {
+                thread = new Thread(() -> {
+                    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                            new org.apache.kafka.clients.consumer.KafkaConsumer<>(consumerProperties,
+                                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                        consumer.subscribe(java.util.List.of(topic));
+                        while (running) {
+                            consumer.poll(java.time.Duration.ofMillis(100)).forEach(r -> arrived.accept(r.value()));
+                        }
+                    }
+                }, "bench-latency-kafka-consumer");
+                thread.start();
+            }
+
+            @Override
+            public void close() throws InterruptedException {
+                running = false;
+                thread.join(10_000);
+            }
+        };
+    }
+
+    Result run(Receiver receiver, int rate, int seconds, int warmupSeconds) throws Exception {
         int count = rate * seconds;
         long[] latencies = new long[count];
         boolean[] seen = new boolean[count];
         AtomicInteger received = new AtomicInteger();
         AtomicInteger duplicates = new AtomicInteger();
         AtomicLong firstWarmupArrival = new AtomicLong();
-        String tag = channel.basicConsume(queue, true, new DefaultConsumer(channel) {
-            @Override
-            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
-                    byte[] body) {
-                long now = System.nanoTime();
-                ByteBuffer buffer = ByteBuffer.wrap(body);
-                long sent = buffer.getLong();
-                byte phase = buffer.get();
-                int seq = buffer.getInt();
-                if (phase == 0) {
-                    firstWarmupArrival.compareAndSet(0, now);
-                } else if (seen[seq]) {
-                    duplicates.incrementAndGet();
-                } else {
-                    seen[seq] = true;
-                    latencies[seq] = now - sent;
-                    received.incrementAndGet();
-                }
+        receiver.start(body -> {
+            long now = System.nanoTime();
+            ByteBuffer buffer = ByteBuffer.wrap(body);
+            long sent = buffer.getLong();
+            byte phase = buffer.get();
+            int seq = buffer.getInt();
+            if (phase == 0) {
+                firstWarmupArrival.compareAndSet(0, now);
+            } else if (seen[seq]) {
+                duplicates.incrementAndGet();
+            } else {
+                seen[seq] = true;
+                latencies[seq] = now - sent;
+                received.incrementAndGet();
             }
         });
-        try {
+        try (receiver) {
             long interval = 1_000_000_000L / rate;
-            // Warm-up: until the copier delivers, then 3 s more so that the backlog of its start is gone.
+            // Warm-up: until the copier delivers, then some seconds more: the backlog of its start drains and the
+            // JIT compilers of both clients and brokers settle.
             long start = System.nanoTime();
             long next = start;
             int i = 0;
             while (true) {
                 long arrived = firstWarmupArrival.get();
-                if (arrived != 0 && System.nanoTime() - arrived > 3_000_000_000L) {
+                if (arrived != 0 && System.nanoTime() - arrived > warmupSeconds * 1_000_000_000L) {
                     break;
                 }
                 if (System.nanoTime() - start > 120_000_000_000L) {
@@ -108,12 +163,6 @@ final class LatencyProbe {
             return new Result(rate, count, got.length, duplicates.get(), percentileMs(got, 0.50),
                     percentileMs(got, 0.99), percentileMs(got, 0.999), got.length == 0 ? -1 : got[got.length - 1] / 1e6,
                     achieved);
-        } finally {
-            try {
-                channel.basicCancel(tag);
-            } catch (IOException e) {
-                // The channel is closed with the run.
-            }
         }
     }
 
