@@ -101,7 +101,8 @@ final class BenchReport {
         }
         md.append("| Interchange + CloudEvents + dedupe | not built yet | | | | | |\n\n");
 
-        md.append("Interchange process: start to readiness 200 (s) per start: ");
+        md.append("Gateway process start to readiness 200 (s), every gateway start of this run in order (all"
+                + " variants): ");
         md.append(runs.stream().filter(r -> r.get("startupToReadySeconds") != null)
                 .map(r -> String.valueOf(r.get("startupToReadySeconds"))).toList());
         latency.stream().filter(l -> l.get("startupToReadySeconds") != null)

@@ -122,6 +122,14 @@ final class LatencyProbe {
             }
         });
         try (receiver) {
+            // A topic just created may not take writes yet on a busy broker (appends fail and the producer
+            // retries for up to two minutes): one acknowledged warm-up record per partition first.
+            for (org.apache.kafka.common.PartitionInfo partition : producer.partitionsFor(topic)) {
+                ByteBuffer probe = ByteBuffer.allocate(recordBytes);
+                probe.putLong(System.nanoTime()).put((byte) 0).putInt(0);
+                producer.send(new ProducerRecord<>(topic, partition.partition(), "probe", probe.array()))
+                        .get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
             long interval = 1_000_000_000L / rate;
             // Warm-up: until the copier delivers, then some seconds more: the backlog of its start drains and the
             // JIT compilers of both clients and brokers settle.
