@@ -3,6 +3,8 @@ package io.interchange.bridge;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.interchange.security.CamelHeaderFilter;
 
@@ -18,8 +20,16 @@ public final class HeaderAllowList {
     public static final String DEFAULT = "ce_*,ce-*,cloudEvents:*,cloudEvents_*,content-type,contentType,"
             + "traceparent,tracestate,interchange-*";
 
+    /**
+     * Decisions per header name: a bridge sees the same few names on every message, and lower-casing and
+     * matching them each time was a visible share of the sink's CPU. Bounded, because header names come
+     * from outside; past the bound names are judged without caching.
+     */
+    private static final int MAX_CACHED_NAMES = 1024;
+
     private final List<String> exact;
     private final List<String> prefixes;
+    private final Map<String, Boolean> decisions = new ConcurrentHashMap<>();
 
     private HeaderAllowList(List<String> exact, List<String> prefixes) {
         this.exact = exact;
@@ -34,10 +44,33 @@ public final class HeaderAllowList {
     }
 
     public boolean allows(String name) {
+        if (name == null) {
+            return false;
+        }
+        Boolean cached = decisions.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        boolean allowed = judge(name);
+        if (decisions.size() < MAX_CACHED_NAMES) {
+            decisions.put(name, allowed);
+        }
+        return allowed;
+    }
+
+    private boolean judge(String name) {
         if (CamelHeaderFilter.isInternal(name)) {
             return false;
         }
         String lower = name.toLowerCase(Locale.ROOT);
-        return exact.contains(lower) || prefixes.stream().anyMatch(lower::startsWith);
+        if (exact.contains(lower)) {
+            return true;
+        }
+        for (String prefix : prefixes) {
+            if (lower.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

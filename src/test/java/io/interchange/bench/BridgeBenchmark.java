@@ -1,0 +1,457 @@
+package io.interchange.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.AppInfoParser;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+import io.interchange.brokers.Brokers;
+import io.interchange.brokers.GatewayProperties;
+import io.interchange.brokers.KafkaBroker;
+import io.interchange.brokers.RabbitMqBroker;
+
+/**
+ * Kafka -> RabbitMQ: the gateway against a minimal raw-client copier with the same guarantees, on the same
+ * brokers in one run (see bench/README.md). Not a test: run it with bench/run.sh.
+ */
+public final class BridgeBenchmark {
+
+    static final String EXCHANGE = "orders";
+    static final String QUEUE = "orders.created";
+    static final String BINDING = "order.#";
+    static final String ROUTING_KEY = "order.created";
+    static final String TOPIC = "bench-orders";
+
+    final int records = Integer.getInteger("bench.records", 200_000);
+    final int recordBytes = Integer.getInteger("bench.recordBytes", 1024);
+    final int keys = Integer.getInteger("bench.keys", 1000);
+    final int partitions = Integer.getInteger("bench.partitions", 6);
+    final int repeats = Integer.getInteger("bench.repeats", 3);
+    final int latencyRate = Integer.getInteger("bench.latencyRate", 2000);
+    final int latencySeconds = Integer.getInteger("bench.latencySeconds", 20);
+    final int latencyWarmupSeconds = Integer.getInteger("bench.latencyWarmupSeconds", 5);
+    // The gateway's default window (interchange-kafka maxInFlight), so both copiers may keep as much in flight.
+    final int maxOutstanding = Integer.getInteger("bench.maxOutstanding", 10_000);
+    final boolean profile = Boolean.getBoolean("bench.profile");
+    final String gatewayJvmOptions = System.getProperty("bench.gatewayJvmOptions", "").strip();
+
+    final Path repo = Path.of("").toAbsolutePath();
+    final Path work = repo.resolve("target/bench");
+    final Path jar;
+    KafkaBroker kafka;
+    RabbitMqBroker rabbit;
+    Connection amqp;
+    Channel admin;
+    final Map<String, Object> report = new LinkedHashMap<>();
+
+    /** A copier under test: the raw baseline, or a gateway jar with JVM options. */
+    record Copier(String label, boolean gateway, Path jar, List<String> jvmOptions) {
+    }
+
+    Copier baseline;
+    Copier gatewayCopier;
+    /** Extra gateway variants for a before/after comparison in the same run (throughput only). */
+    final List<Copier> compared = new ArrayList<>();
+
+    record CpuSnapshot(long nanos, long machine, long copier, long rabbit, long kafka, long bench) {
+    }
+
+    BridgeBenchmark() throws Exception {
+        try (Stream<Path> files = Files.list(repo.resolve("target"))) {
+            jar = files.filter(p -> p.getFileName().toString().matches("interchange-.*\\.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/interchange-*.jar: run ./mvnw package"));
+        }
+        List<String> gatewayOptions = gatewayJvmOptions.isEmpty() ? List.of() : List.of(gatewayJvmOptions.split("\\s+"));
+        baseline = new Copier("baseline", false, null, List.of());
+        gatewayCopier = new Copier("interchange", true, jar, gatewayOptions);
+        // -Dbench.compare="label|jar or empty for this one|JVM options;..."
+        for (String spec : System.getProperty("bench.compare", "").split(";")) {
+            if (spec.isBlank()) {
+                continue;
+            }
+            String[] parts = spec.split("\\|", -1);
+            Path other = parts.length > 1 && !parts[1].isBlank() ? Path.of(parts[1]).toAbsolutePath() : jar;
+            List<String> options = parts.length > 2 && !parts[2].isBlank() ? List.of(parts[2].strip().split("\\s+"))
+                    : List.of();
+            compared.add(new Copier(parts[0].strip(), true, other, options));
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int exit = 0;
+        try {
+            new BridgeBenchmark().run();
+        } catch (Exception e) {
+            e.printStackTrace();
+            exit = 1;
+        } finally {
+            Brokers.stopAll();
+        }
+        System.exit(exit);
+    }
+
+    void run() throws Exception {
+        long begin = System.nanoTime();
+        Files.createDirectories(work);
+        log("starting Kafka and RabbitMQ");
+        kafka = Brokers.kafka();
+        rabbit = Brokers.rabbitmq();
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(rabbit.host());
+        factory.setPort(rabbit.port());
+        factory.setUsername(rabbit.username());
+        factory.setPassword(rabbit.password());
+        amqp = factory.newConnection("bench-control");
+        admin = amqp.createChannel();
+        // The same declarations the gateway makes from config/application.yaml (it declares them again).
+        admin.exchangeDeclare(EXCHANGE, BuiltinExchangeType.TOPIC, true);
+        admin.queueDeclare(QUEUE, true, false, false, null);
+        admin.queueBind(QUEUE, EXCHANGE, BINDING);
+
+        describe();
+        kafka.createTopic(TOPIC, partitions);
+        long produced = produce();
+        log("pre-produced " + records + " records in " + produced / 1_000_000 + " ms");
+
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (int i = 1; i <= repeats; i++) {
+            runs.add(throughputRun(baseline, i, List.of()));
+            runs.add(throughputRun(gatewayCopier, i, List.of()));
+            for (Copier copier : compared) {
+                runs.add(throughputRun(copier, i, List.of()));
+            }
+        }
+        report.put("throughputRuns", runs);
+        report.put("throughput", summarize(runs));
+
+        List<Map<String, Object>> latency = new ArrayList<>();
+        latency.add(latencyRun(null));
+        latency.add(latencyRun(baseline));
+        latency.add(latencyRun(gatewayCopier));
+        report.put("latency", latency);
+
+        if (profile) {
+            Path jfr = work.resolve("gateway.jfr");
+            Files.deleteIfExists(jfr);
+            Map<String, Object> profiled = throughputRun(gatewayCopier, 0, List.of(
+                    "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true"));
+            profiled.put("jfr", repo.relativize(jfr).toString());
+            report.put("profiledRun", profiled);
+        }
+        report.put("totalSeconds", Math.round((System.nanoTime() - begin) / 1e9));
+        new BenchReport(report, repo).write();
+        admin.close();
+        amqp.close();
+    }
+
+    private void describe() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("cpuModel", ProcStats.cpuModel());
+        machine.put("memoryGiB", Math.round(ProcStats.memTotalKib() / 1024.0 / 1024.0 * 10) / 10.0);
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("loadAverageAtStart", ProcStats.loadAverage1m());
+        report.put("startedAt", Instant.now().toString());
+        report.put("machine", machine);
+        Map<String, Object> versions = new LinkedHashMap<>();
+        versions.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        versions.put("kafka", AppInfoParser.getVersion());
+        Object rabbitVersion = amqp.getServerProperties().get("version");
+        versions.put("rabbitmq", rabbitVersion == null ? "unknown" : rabbitVersion.toString());
+        versions.put("interchangeCommit", System.getProperty("bench.commit", "unknown"));
+        versions.put("interchangeJar", repo.relativize(jar).toString());
+        report.put("versions", versions);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("records", records);
+        settings.put("recordBytes", recordBytes);
+        settings.put("keys", keys);
+        settings.put("maxOutstanding", maxOutstanding);
+        settings.put("partitions", partitions);
+        settings.put("repeats", repeats);
+        settings.put("rabbitmq", "durable topic exchange '" + EXCHANGE + "' -> durable classic queue '" + QUEUE
+                + "' (binding " + BINDING + "), persistent delivery, mandatory publishes, publisher confirms");
+        settings.put("baseline", "kafka-clients + amqp-client, one poll thread, one channel, up to " + maxOutstanding
+                + " unconfirmed publishes (the gateway's default maxInFlight), commit every 200 ms up to the oldest unconfirmed offset per partition,"
+                + " max.poll.records 500; own JVM, default JVM options");
+        settings.put("interchange", "routes/orders-kafka-to-rabbitmq.yaml as shipped: interchange-kafka (maxInFlight"
+                + " 10000, maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq"
+                + " (one channel, pipelined confirms, mandatory, persistent); java -jar, JVM options: "
+                + (gatewayJvmOptions.isEmpty() ? "default" : gatewayJvmOptions));
+        settings.put("throughputMeasure", "queue depth (queue.declare passive) polled every 20 ms; rate = records"
+                + " that arrived between the first sample with a message and the sample with all of them, over"
+                + " that time. Start-to-all includes the copier's JVM start and group join.");
+        settings.put("latency", latencyRate + " msg/s for " + latencySeconds + " s after a warm-up (until the first"
+                + " record arrives, then " + latencyWarmupSeconds + " s); send time is"
+                + " System.nanoTime() when handed to the Kafka producer (linger.ms 0, acks all), arrival is the"
+                + " RabbitMQ consumer's delivery callback (autoAck) in the same JVM; kafka-only: a plain Kafka"
+                + " consumer in the same JVM reads the topic (the floor set by Kafka alone)");
+        for (Copier copier : compared) {
+            settings.put("compared: " + copier.label(), "gateway jar " + repo.relativize(copier.jar()) + ", JVM options: "
+                    + (copier.jvmOptions().isEmpty() ? "default" : String.join(" ", copier.jvmOptions()))
+                    + " (throughput runs only)");
+        }
+        report.put("settings", settings);
+    }
+
+    private long produce() throws Exception {
+        long start = System.nanoTime();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, "key-" + (i % keys), body(i)));
+            }
+            producer.flush();
+        }
+        return System.nanoTime() - start;
+    }
+
+    private byte[] body(int i) {
+        byte[] body = new byte[recordBytes];
+        byte[] head = ("{\"orderId\":" + i + ",\"customer\":\"key-" + (i % keys) + "\",\"padding\":\"")
+                .getBytes(StandardCharsets.US_ASCII);
+        java.util.Arrays.fill(body, (byte) 'x');
+        System.arraycopy(head, 0, body, 0, Math.min(head.length, body.length));
+        body[body.length - 2] = '"';
+        body[body.length - 1] = '}';
+        return body;
+    }
+
+    private Map<String, String> env(String topic, String group) {
+        Map<String, String> env = new HashMap<>();
+        env.putAll(GatewayProperties.kafka(kafka));
+        env.putAll(GatewayProperties.amqp(rabbit));
+        env.put("INTERCHANGE_HTTP_PORT", String.valueOf(ChildJvm.freePort()));
+        env.put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(ChildJvm.freePort()));
+        env.put("ORDERS_KAFKA_TOPIC", topic);
+        env.put("ORDERS_KAFKA_GROUP_ID", group);
+        env.put("ORDERS_RABBITMQ_EXCHANGE", EXCHANGE);
+        env.put("ORDERS_RABBITMQ_ROUTING_KEY", ROUTING_KEY);
+        env.put("BENCH_MAX_OUTSTANDING", String.valueOf(maxOutstanding));
+        return env;
+    }
+
+    private ChildJvm startCopier(Copier copier, Map<String, String> env, String name, List<String> jvmOptions)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(ChildJvm.java()));
+        if (copier.gateway()) {
+            command.addAll(copier.jvmOptions());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", copier.jar().toString()));
+        } else {
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), RawCopier.class.getName()));
+        }
+        return ChildJvm.start(command, env, repo, work.resolve(name + ".log"));
+    }
+
+    private Map<String, Object> throughputRun(Copier copier, int repetition, List<String> jvmOptions)
+            throws Exception {
+        admin.queuePurge(QUEUE);
+        String name = copier.label() + "-throughput-" + repetition;
+        Map<String, String> env = env(TOPIC, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("copier", copier.label());
+        run.put("repetition", repetition);
+        run.put("loadAverageBefore", ProcStats.loadAverage1m());
+        log(name + ": starting");
+        try (ChildJvm child = startCopier(copier, env, name, jvmOptions)) {
+            child.sampleRss();
+            Thread readiness = null;
+            long[] readyNanos = {-1};
+            if (copier.gateway()) {
+                String url = "http://127.0.0.1:" + env.get("INTERCHANGE_MANAGEMENT_PORT") + "/actuator/health/readiness";
+                readiness = new Thread(() -> {
+                    try {
+                        readyNanos[0] = child.awaitHttp200(url, Duration.ofSeconds(120));
+                    } catch (Exception e) {
+                        log(name + ": readiness failed: " + e.getMessage());
+                    }
+                }, "bench-readiness");
+                readiness.start();
+            }
+            CpuSnapshot first = null;
+            long firstCount = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (true) {
+                long count = admin.queueDeclarePassive(QUEUE).getMessageCount();
+                if (first == null && count > 0) {
+                    first = cpu(child);
+                    firstCount = count;
+                }
+                if (count >= records) {
+                    break;
+                }
+                if (!child.isAlive() || System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException(name + ": stopped at " + count + " of " + records
+                            + " messages; see " + work.resolve(name + ".log"));
+                }
+                Thread.sleep(20);
+            }
+            CpuSnapshot last = cpu(child);
+            if (readiness != null) {
+                readiness.join(120_000);
+            }
+            double window = (last.nanos() - first.nanos()) / 1e9;
+            double rate = (records - firstCount) / window;
+            double seconds = (last.nanos() - child.startedNanos()) / 1e9;
+            run.put("msgPerSecond", Math.round(rate));
+            run.put("secondsFirstToAll", round(window, 2));
+            run.put("secondsStartToAll", round(seconds, 2));
+            run.put("msgPerSecondStartToAll", Math.round(records / seconds));
+            if (copier.gateway()) {
+                run.put("startupToReadySeconds", readyNanos[0] < 0 ? null : round(readyNanos[0] / 1e9, 2));
+            }
+            run.put("maxRssMiB", Math.round(child.maxRssKib() / 1024.0));
+            long msgs = records - firstCount;
+            run.put("copierCpuMicrosPerMsg", round(micros(last.copier() - first.copier()) / msgs, 1));
+            run.put("rabbitmqCpuMicrosPerMsg", round(micros(last.rabbit() - first.rabbit()) / msgs, 1));
+            run.put("kafkaCpuMicrosPerMsg", round(micros(last.kafka() - first.kafka()) / msgs, 1));
+            long own = (last.copier() - first.copier()) + (last.rabbit() - first.rabbit())
+                    + (last.kafka() - first.kafka()) + (last.bench() - first.bench());
+            long machine = last.machine() - first.machine();
+            run.put("machineBusyCores", round(machine / (double) ProcStats.TICKS_PER_SECOND / window, 2));
+            run.put("otherProcessesCores", round((machine - own) / (double) ProcStats.TICKS_PER_SECOND / window, 2));
+            log(name + ": " + run);
+        }
+        return run;
+    }
+
+    private static double micros(long ticks) {
+        return ticks * 1_000_000.0 / ProcStats.TICKS_PER_SECOND;
+    }
+
+    private CpuSnapshot cpu(ChildJvm child) {
+        List<Long> rabbitPids = rabbit.pids();
+        return new CpuSnapshot(System.nanoTime(), ProcStats.machineBusyTicks(), ProcStats.cpuTicks(child.pid()),
+                rabbitPids.isEmpty() ? 0 : ProcStats.cpuTicks(rabbitPids.get(0)), ProcStats.cpuTicks(kafka.pid()),
+                ProcStats.cpuTicks(ProcessHandle.current().pid()));
+    }
+
+    /** Latency through a copier; with {@code copier} null, Kafka alone (a consumer in this JVM) as the floor. */
+    private Map<String, Object> latencyRun(Copier copier) throws Exception {
+        admin.queuePurge(QUEUE);
+        String label = copier == null ? "kafka-only" : copier.label();
+        String name = label + "-latency";
+        String topic = "bench-latency-" + label;
+        kafka.createTopic(topic, partitions);
+        String group = "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> env = env(topic, group);
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("copier", label);
+        run.put("loadAverageBefore", ProcStats.loadAverage1m());
+        log(name + ": starting");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        ChildJvm child = copier == null ? null : startCopier(copier, env, name, List.of());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new ByteArraySerializer());
+                Channel consumer = amqp.createChannel()) {
+            if (copier != null && copier.gateway()) {
+                long ready = child.awaitHttp200("http://127.0.0.1:" + env.get("INTERCHANGE_MANAGEMENT_PORT")
+                        + "/actuator/health/readiness", Duration.ofSeconds(120));
+                run.put("startupToReadySeconds", round(ready / 1e9, 2));
+            }
+            LatencyProbe.Receiver receiver;
+            if (copier == null) {
+                Properties c = new Properties();
+                c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+                c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+                c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                receiver = LatencyProbe.kafka(c, topic);
+            } else {
+                child.sampleRss();
+                receiver = LatencyProbe.rabbitmq(consumer, QUEUE);
+            }
+            LatencyProbe.Result result = new LatencyProbe(producer, topic, recordBytes, keys)
+                    .run(receiver, latencyRate, latencySeconds, latencyWarmupSeconds);
+            run.put("rate", result.rate());
+            run.put("achievedRate", Math.round(result.achievedRate()));
+            run.put("sent", result.sent());
+            run.put("received", result.received());
+            run.put("duplicates", result.duplicates());
+            run.put("p50Ms", round(result.p50Ms(), 2));
+            run.put("p99Ms", round(result.p99Ms(), 2));
+            run.put("p999Ms", round(result.p999Ms(), 2));
+            run.put("maxMs", round(result.maxMs(), 2));
+            if (child != null) {
+                run.put("maxRssMiB", Math.round(child.maxRssKib() / 1024.0));
+            }
+            log(name + ": " + run);
+        } finally {
+            if (child != null) {
+                child.close();
+            }
+        }
+        return run;
+    }
+
+    private Map<String, Object> summarize(List<Map<String, Object>> runs) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        Map<String, List<Long>> rates = new LinkedHashMap<>();
+        for (Map<String, Object> run : runs) {
+            rates.computeIfAbsent((String) run.get("copier"), k -> new ArrayList<>()).add((Long) run.get("msgPerSecond"));
+        }
+        rates.forEach((copier, values) -> {
+            List<Long> sorted = values.stream().sorted().toList();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("median", sorted.get(sorted.size() / 2));
+            s.put("min", sorted.get(0));
+            s.put("max", sorted.get(sorted.size() - 1));
+            s.put("runs", values);
+            summary.put(copier, s);
+        });
+        List<Long> base = rates.get(baseline.label());
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        Map<String, Object> pairRatios = new LinkedHashMap<>();
+        rates.forEach((copier, values) -> {
+            ratios.put(copier, round(median(values) / (double) median(base), 3));
+            List<Double> pairs = new ArrayList<>();
+            for (int i = 0; i < Math.min(base.size(), values.size()); i++) {
+                pairs.add(round(values.get(i) / (double) base.get(i), 3));
+            }
+            pairRatios.put(copier, pairs);
+        });
+        summary.put("ratioOfMedians", ratios);
+        summary.put("ratioPerRepetition", pairRatios);
+        return summary;
+    }
+
+    private static long median(List<Long> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
+    }
+
+    static double round(double value, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+
+    static void log(String line) {
+        System.out.println(Instant.now().toString().substring(11, 19) + " bench: " + line);
+    }
+}
