@@ -11,16 +11,26 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * What a bridge source reports beside Camel's own per-route counters (messages in, succeeded,
- * failed): messages in flight, redeliveries, and end-to-end latency from the time the source broker
- * stamped a message to the moment the sink confirmed it. Without a meter registry it records nothing.
+ * What a bridge source reports per route: messages received, completed and failed, messages in
+ * flight, redeliveries, and end-to-end latency from the time the source broker stamped a message to
+ * the moment the sink confirmed it. Meters are looked up once, so recording costs an increment;
+ * Camel's own per-exchange metrics are switched off in config/application.yaml because they cost
+ * the gateway about a third of its CPU (see docs/benchmarks.md). Without a meter registry it records nothing.
  */
 public final class BridgeMetrics {
 
+    private static final BridgeMetrics NONE = new BridgeMetrics(null, null, null, null, null);
+
+    private final Counter received;
+    private final Counter completed;
+    private final Counter failed;
     private final Counter redeliveries;
     private final Timer latency;
 
-    private BridgeMetrics(Counter redeliveries, Timer latency) {
+    private BridgeMetrics(Counter received, Counter completed, Counter failed, Counter redeliveries, Timer latency) {
+        this.received = received;
+        this.completed = completed;
+        this.failed = failed;
         this.redeliveries = redeliveries;
         this.latency = latency;
     }
@@ -28,17 +38,31 @@ public final class BridgeMetrics {
     public static BridgeMetrics of(CamelContext camelContext, String routeId, String source, Supplier<Number> inFlight) {
         MeterRegistry registry = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
         if (registry == null) {
-            return new BridgeMetrics(null, null);
+            return NONE;
         }
         Gauge.builder("interchange.bridge.in.flight", inFlight).tag("routeId", routeId).tag("source", source)
                 .description("Messages handed to the route whose sink has not confirmed yet").register(registry);
-        Counter redeliveries = Counter.builder("interchange.bridge.redeliveries").tag("routeId", routeId)
-                .tag("source", source).description("Messages the source will deliver again after a failure")
-                .register(registry);
-        Timer latency = Timer.builder("interchange.bridge.latency").tag("routeId", routeId).tag("source", source)
-                .description("From the source broker's timestamp to the sink's confirm")
-                .publishPercentiles(0.5, 0.99, 0.999).register(registry);
-        return new BridgeMetrics(redeliveries, latency);
+        return new BridgeMetrics(
+                counter(registry, "interchange.bridge.received", routeId, source, "Messages the source handed to the route"),
+                counter(registry, "interchange.bridge.completed", routeId, source,
+                        "Messages whose route completed (sink confirmed, or dead-lettered); the source acknowledges these"),
+                counter(registry, "interchange.bridge.failed", routeId, source,
+                        "Messages whose route failed; the source delivers them again"),
+                counter(registry, "interchange.bridge.redeliveries", routeId, source,
+                        "Messages the source will deliver again after a failure"),
+                Timer.builder("interchange.bridge.latency").tag("routeId", routeId).tag("source", source)
+                        .description("From the source broker's timestamp to the route's completion")
+                        .publishPercentiles(0.5, 0.99, 0.999).register(registry));
+    }
+
+    private static Counter counter(MeterRegistry registry, String name, String routeId, String source, String text) {
+        return Counter.builder(name).tag("routeId", routeId).tag("source", source).description(text).register(registry);
+    }
+
+    public void received() {
+        if (received != null) {
+            received.increment();
+        }
     }
 
     public void redelivered(int count) {
@@ -47,8 +71,17 @@ public final class BridgeMetrics {
         }
     }
 
-    /** A message confirmed by the sink; {@code sourceTimestampMillis} <= 0 when the source gave none. */
+    public void failed() {
+        if (failed != null) {
+            failed.increment();
+        }
+    }
+
+    /** A message whose route completed; {@code sourceTimestampMillis} <= 0 when the source gave none. */
     public void completed(long sourceTimestampMillis) {
+        if (completed != null) {
+            completed.increment();
+        }
         if (latency != null && sourceTimestampMillis > 0) {
             latency.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - sourceTimestampMillis)));
         }

@@ -9,6 +9,8 @@ import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.interchange.bridge.UndeliverableException;
 import io.interchange.bridge.rabbitmq.RabbitPublishException;
 import io.interchange.cloudevents.CloudEventAttributes;
@@ -35,10 +37,12 @@ public class DeadLetterChannel implements Processor {
 
     private final DeadLetterProperties properties;
     private final ProducerTemplate producer;
+    private final MeterRegistry meters;
 
-    public DeadLetterChannel(DeadLetterProperties properties, ProducerTemplate producer) {
+    public DeadLetterChannel(DeadLetterProperties properties, ProducerTemplate producer, MeterRegistry meters) {
         this.properties = properties;
         this.producer = producer;
+        this.meters = meters;
     }
 
     /** The onWhen of the route configuration: should this failure go to the dead-letter destination now? */
@@ -109,5 +113,7 @@ public class DeadLetterChannel implements Processor {
         if (sent.getException() != null) {
             throw sent.getException();
         }
+        meters.counter("interchange.dead.letters", "routeId", route, "exception",
+                failure == null ? "unknown" : failure.getClass().getSimpleName()).increment();
     }
 }

@@ -15,6 +15,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 
+import io.interchange.cloudevents.TestEvents;
+
 /**
  * Sends records at a fixed rate, each stamped with System.nanoTime() at the moment it is handed to the Kafka
  * producer, and records when each arrives at a RabbitMQ consumer of the queue. Both ends are in this JVM,
@@ -127,7 +129,8 @@ final class LatencyProbe {
             for (org.apache.kafka.common.PartitionInfo partition : producer.partitionsFor(topic)) {
                 ByteBuffer probe = ByteBuffer.allocate(recordBytes);
                 probe.putLong(System.nanoTime()).put((byte) 0).putInt(0);
-                producer.send(new ProducerRecord<>(topic, partition.partition(), "probe", probe.array()))
+                producer.send(TestEvents.asCloudEvent(
+                        new ProducerRecord<>(topic, partition.partition(), "probe", probe.array()), "probe-" + partition.partition()))
                         .get(120, java.util.concurrent.TimeUnit.SECONDS);
             }
             long interval = 1_000_000_000L / rate;
@@ -186,7 +189,8 @@ final class LatencyProbe {
     private void send(byte phase, int seq) {
         ByteBuffer body = ByteBuffer.allocate(recordBytes);
         body.putLong(System.nanoTime()).put(phase).putInt(seq);
-        producer.send(new ProducerRecord<>(topic, "key-" + (seq % keys), body.array()));
+        producer.send(TestEvents.asCloudEvent(new ProducerRecord<>(topic, "key-" + (seq % keys), body.array()),
+                "latency-" + phase + "-" + seq));
     }
 
     static double percentileMs(long[] sorted, double p) {

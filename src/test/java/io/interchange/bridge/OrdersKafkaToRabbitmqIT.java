@@ -133,7 +133,9 @@ class OrdersKafkaToRabbitmqIT {
             assertThat(meters.get("interchange.bridge.latency").tag("routeId", route).timer().count())
                     .as("end-to-end latency recorded per confirmed record").isGreaterThanOrEqualTo(1000);
             assertThat(meters.get("interchange.bridge.in.flight").tag("routeId", route).gauge().value()).isZero();
-            assertThat(meters.get("camel.exchanges.succeeded").tag("routeId", route).counter().count())
+            assertThat(meters.get("interchange.bridge.completed").tag("routeId", route).counter().count())
+                    .isGreaterThanOrEqualTo(1000);
+            assertThat(meters.get("interchange.bridge.received").tag("routeId", route).counter().count())
                     .isGreaterThanOrEqualTo(1000);
         });
     }

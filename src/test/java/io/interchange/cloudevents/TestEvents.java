@@ -19,6 +19,14 @@ public final class TestEvents {
         return record;
     }
 
+    /** Makes {@code record} a binary-mode CloudEvent with opaque data ({@code application/octet-stream}). */
+    public static <K> ProducerRecord<K, byte[]> asCloudEvent(ProducerRecord<K, byte[]> record, String id) {
+        record.headers().add("ce_specversion", bytes("1.0")).add("ce_id", bytes(id))
+                .add("ce_source", bytes("/orders/order-service")).add("ce_type", bytes("com.example.orders.order.created"))
+                .add("content-type", bytes("application/octet-stream"));
+        return record;
+    }
+
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }

@@ -139,6 +139,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
             p.dispatched(record.offset());
             outstanding.incrementAndGet();
+            metrics.received();
             Exchange exchange = createExchange(false);
             Message message = exchange.getMessage();
             message.setBody(record.value());
@@ -168,7 +169,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 }
                 p.completed(offset, failed);
                 outstanding.decrementAndGet();
-                if (!failed) {
+                if (failed) {
+                    metrics.failed();
+                } else {
                     metrics.completed(record.timestamp());
                 }
                 releaseExchange(exchange, false);

@@ -106,6 +106,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
 
     private void dispatch(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
         inFlight.incrementAndGet();
+        metrics.received();
         Exchange exchange = createExchange(false);
         Message message = exchange.getMessage();
         message.setBody(body);
@@ -141,6 +142,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}", getRouteId(),
                             endpoint.getExchangeName(), backoff,
                             exchange.getException() == null ? "rolled back" : exchange.getException().getMessage());
+                    metrics.failed();
                     metrics.redelivered(1);
                     redeliveries.failed(identity);
                     scheduler.schedule(() -> settle(channel, tag, false), backoff, TimeUnit.MILLISECONDS);

@@ -20,6 +20,7 @@ import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.interchange.bridge.BridgeMetrics;
 import io.interchange.deadletter.DeadLetterHeaders;
 import io.interchange.security.CamelHeaderFilter;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -50,6 +51,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
 
     private final SqsEndpoint endpoint;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private BridgeMetrics metrics;
     private final Object room = new Object();
     private final List<Poller> pollers = new ArrayList<>();
     private SqsDeleteBatcher deleter;
@@ -63,6 +65,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", inFlight::get);
         running = true;
         deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
         deleter.start();
@@ -227,13 +230,18 @@ public class SqsSourceConsumer extends DefaultConsumer {
             failed(url, message, restOfGroup, e);
             return;
         }
+        metrics.received();
         getAsyncProcessor().process(exchange, doneSync -> {
             boolean failed = exchange.isFailed() || exchange.isRollbackOnly();
             Exception cause = exchange.getException();
             releaseExchange(exchange, false);
             if (failed) {
+                metrics.failed();
+                metrics.redelivered(1);
                 failed(url, message, restOfGroup, cause);
             } else {
+                String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
+                metrics.completed(sent == null ? 0 : Long.parseLong(sent));
                 deleter.delete(url, message.receiptHandle());
                 settled(1);
                 if (restOfGroup != null) {
