@@ -110,7 +110,8 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
     private Map<String, Object> amqpHeaders(Exchange exchange) {
         Map<String, Object> headers = new HashMap<>();
         exchange.getMessage().getHeaders().forEach((name, value) -> {
-            if (value != null && allowedHeaders.allows(name)) {
+            // The content type travels as the AMQP content-type property, not as a header too.
+            if (value != null && allowedHeaders.allows(name) && !Exchange.CONTENT_TYPE.equalsIgnoreCase(name)) {
                 headers.put(name, value instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
                         : value instanceof CharSequence || value instanceof Number || value instanceof Boolean
                                 ? value : value.toString());
