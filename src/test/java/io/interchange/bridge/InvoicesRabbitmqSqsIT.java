@@ -22,7 +22,6 @@ import org.springframework.test.context.DynamicPropertySource;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 
@@ -30,7 +29,6 @@ import io.interchange.InterchangeApplication;
 import io.interchange.bridge.sqs.SqsQueues;
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.GatewayProperties;
-import io.interchange.brokers.RabbitMqBroker;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -62,13 +60,7 @@ class InvoicesRabbitmqSqsIT {
 
     @BeforeEach
     void connect() throws Exception {
-        RabbitMqBroker broker = Brokers.rabbitmq();
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(broker.host());
-        factory.setPort(broker.port());
-        factory.setUsername(broker.username());
-        factory.setPassword(broker.password());
-        rabbit = factory.newConnection("invoices-it");
+        rabbit = Brokers.rabbitmq().connect("invoices-it");
         channel = rabbit.createChannel();
         channel.confirmSelect();
     }

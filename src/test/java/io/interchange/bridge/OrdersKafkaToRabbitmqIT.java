@@ -19,12 +19,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +36,6 @@ import org.springframework.test.context.DynamicPropertySource;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 
@@ -48,7 +44,6 @@ import io.interchange.brokers.Brokers;
 import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.KafkaBroker;
-import io.interchange.brokers.RabbitMqBroker;
 
 /** The example route, loaded from routes/, between a real Kafka broker and a real RabbitMQ server. */
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
@@ -80,13 +75,7 @@ class OrdersKafkaToRabbitmqIT {
 
     @BeforeEach
     void connect() throws Exception {
-        RabbitMqBroker broker = Brokers.rabbitmq();
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(broker.host());
-        factory.setPort(broker.port());
-        factory.setUsername(broker.username());
-        factory.setPassword(broker.password());
-        rabbit = factory.newConnection("orders-it");
+        rabbit = Brokers.rabbitmq().connect("orders-it");
         channel = rabbit.createChannel();
     }
 
@@ -269,11 +258,6 @@ class OrdersKafkaToRabbitmqIT {
     }
 
     private static KafkaProducer<String, byte[]> producer() {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Brokers.kafka().bootstrapServers());
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(properties);
+        return Brokers.kafka().producer();
     }
 }

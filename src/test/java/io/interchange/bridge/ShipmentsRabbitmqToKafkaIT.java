@@ -9,17 +9,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,12 +28,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.GatewayProperties;
-import io.interchange.brokers.RabbitMqBroker;
 
 /** The example route, loaded from routes/, from a real RabbitMQ server to a real Kafka broker. */
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
@@ -63,13 +57,7 @@ class ShipmentsRabbitmqToKafkaIT {
 
     @BeforeEach
     void connect() throws Exception {
-        RabbitMqBroker broker = Brokers.rabbitmq();
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(broker.host());
-        factory.setPort(broker.port());
-        factory.setUsername(broker.username());
-        factory.setPassword(broker.password());
-        rabbit = factory.newConnection("shipments-it");
+        rabbit = Brokers.rabbitmq().connect("shipments-it");
         channel = rabbit.createChannel();
         channel.confirmSelect();
     }
@@ -163,12 +151,6 @@ class ShipmentsRabbitmqToKafkaIT {
     }
 
     private static KafkaConsumer<String, byte[]> consumer() {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Brokers.kafka().bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "shipments-it-" + System.nanoTime());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return new KafkaConsumer<>(properties);
+        return Brokers.kafka().consumer("shipments-it-" + System.nanoTime());
     }
 }
