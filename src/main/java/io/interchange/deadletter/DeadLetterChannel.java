@@ -15,6 +15,8 @@ import io.interchange.bridge.UndeliverableException;
 import io.interchange.bridge.rabbitmq.RabbitPublishException;
 import io.interchange.cloudevents.CloudEventAttributes;
 import io.interchange.cloudevents.InvalidCloudEventException;
+import io.interchange.idempotency.IdempotencyStoreException;
+import io.interchange.idempotency.KeyInProgressException;
 
 /**
  * The dead-letter policy of every bridge route (applied by the route configuration
@@ -23,7 +25,8 @@ import io.interchange.cloudevents.InvalidCloudEventException;
  * <li>permanent ({@link UndeliverableException}: too large, not a valid CloudEvent (its
  * violations go along in {@code interchange-ce-violations}), unroutable; Kafka's
  * RecordTooLargeException): dead-lettered at once;</li>
- * <li>broker outages (connection, timeout, nack, Kafka's retriable errors, AWS client errors): never
+ * <li>broker outages (connection, timeout, nack, Kafka's retriable errors, AWS client errors) and the
+ * idempotency store being unreachable or the event being processed elsewhere right now: never
  * dead-lettered, the source delivers the message again until the sink is back;</li>
  * <li>anything else: dead-lettered once the message failed {@code interchange.dead-letter.max-attempts}
  * times.</li>
@@ -71,6 +74,7 @@ public class DeadLetterChannel implements Processor {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String name = t.getClass().getName();
             if (t instanceof RabbitPublishException || t instanceof IOException
+                    || t instanceof KeyInProgressException || t instanceof IdempotencyStoreException
                     || t instanceof java.util.concurrent.TimeoutException
                     || t instanceof org.apache.kafka.common.errors.RetriableException
                     || name.equals("software.amazon.awssdk.core.exception.SdkClientException")

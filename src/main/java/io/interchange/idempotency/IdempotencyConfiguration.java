@@ -1,0 +1,111 @@
+package io.interchange.idempotency;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.processor.idempotent.kafka.KafkaIdempotentRepository;
+import org.apache.camel.spi.IdempotentRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.StringUtils;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The bean {@code idempotencyStore} that routes name in {@code idempotentConsumer}, backed by the store
+ * chosen with {@code interchange.idempotency.store}. Only the {@code jdbc} store creates a DataSource
+ * (Spring Boot's own DataSource auto-configuration is off), so a gateway without a database starts.
+ */
+@Configuration(proxyBeanMethods = false)
+public class IdempotencyConfiguration {
+
+    public static final String BEAN = "idempotencyStore";
+
+    private static final Logger LOG = LoggerFactory.getLogger(IdempotencyConfiguration.class);
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "interchange.idempotency.store", havingValue = "memory", matchIfMissing = true)
+    static class Memory {
+
+        @Bean
+        KeyStore idempotencyKeyStore() {
+            LOG.warn("Idempotency keys are kept in memory (interchange.idempotency.store=memory): they are not shared"
+                    + " with other replicas and are lost on restart. Deployments set store=jdbc.");
+            return new MemoryKeyStore();
+        }
+
+        @Bean(BEAN)
+        SharedIdempotentRepository idempotencyStore(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+                MeterRegistry meters) {
+            return new SharedIdempotentRepository(idempotencyKeyStore, properties, meters);
+        }
+
+        @Bean
+        RetentionCleanup idempotencyRetentionCleanup(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+                MeterRegistry meters) {
+            return new RetentionCleanup(idempotencyKeyStore, properties, meters);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "interchange.idempotency.store", havingValue = "jdbc")
+    static class Jdbc {
+
+        @Bean
+        @ConfigurationProperties("spring.datasource")
+        DataSourceProperties idempotencyDataSourceProperties() {
+            return new DataSourceProperties();
+        }
+
+        @Bean
+        @ConfigurationProperties("spring.datasource.hikari")
+        HikariDataSource idempotencyDataSource(DataSourceProperties properties) {
+            if (!StringUtils.hasText(properties.getUrl())) {
+                throw new IllegalStateException("interchange.idempotency.store=jdbc needs spring.datasource.url"
+                        + " (INTERCHANGE_DATASOURCE_URL), e.g. jdbc:postgresql://host:5432/interchange");
+            }
+            return properties.initializeDataSourceBuilder().type(HikariDataSource.class).build();
+        }
+
+        @Bean
+        KeyStore idempotencyKeyStore(DataSource idempotencyDataSource, IdempotencyProperties properties) {
+            JdbcKeyStore store = new JdbcKeyStore(idempotencyDataSource, properties.namespace());
+            store.migrate();
+            return store;
+        }
+
+        @Bean(BEAN)
+        SharedIdempotentRepository idempotencyStore(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+                MeterRegistry meters) {
+            return new SharedIdempotentRepository(idempotencyKeyStore, properties, meters);
+        }
+
+        @Bean
+        RetentionCleanup idempotencyRetentionCleanup(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+                MeterRegistry meters) {
+            return new RetentionCleanup(idempotencyKeyStore, properties, meters);
+        }
+    }
+
+    @Bean(BEAN)
+    @ConditionalOnProperty(name = "interchange.idempotency.store", havingValue = "kafka")
+    IdempotentRepository kafkaIdempotencyStore(IdempotencyProperties properties,
+            @Value("${camel.component.kafka.brokers:}") String brokers) {
+        if (!StringUtils.hasText(brokers)) {
+            throw new IllegalStateException("interchange.idempotency.store=kafka needs camel.component.kafka.brokers"
+                    + " (INTERCHANGE_KAFKA_BROKERS)");
+        }
+        LOG.warn("Idempotency keys on Kafka topic {}: replicas learn each other's keys asynchronously, so concurrent"
+                + " duplicates on two replicas can both be processed; use store=jdbc for exactly one.",
+                properties.kafka().topic());
+        return new KafkaIdempotentRepository(properties.kafka().topic(), brokers,
+                properties.namespace() + "-" + java.util.UUID.randomUUID());
+    }
+}

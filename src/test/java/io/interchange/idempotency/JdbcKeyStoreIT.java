@@ -1,0 +1,141 @@
+package io.interchange.idempotency;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.interchange.brokers.Brokers;
+import io.interchange.brokers.PostgresBroker;
+import io.interchange.idempotency.KeyStore.Reservation;
+
+/** The PostgreSQL key store against a real server: races, leases, retention, migration. */
+class JdbcKeyStoreIT {
+
+    private static final Duration LEASE = Duration.ofMinutes(2);
+    private static final Duration RETENTION = Duration.ofDays(7);
+
+    private static HikariDataSource dataSource;
+
+    @BeforeAll
+    static void connect() {
+        PostgresBroker postgres = Brokers.postgres();
+        dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl(postgres.jdbcUrl());
+        dataSource.setUsername(postgres.username());
+        dataSource.setPassword(postgres.password());
+        dataSource.setMaximumPoolSize(8);
+    }
+
+    @AfterAll
+    static void close() {
+        dataSource.close();
+    }
+
+    private static JdbcKeyStore store(String namespace) {
+        JdbcKeyStore store = new JdbcKeyStore(dataSource, namespace);
+        store.migrate();
+        return store;
+    }
+
+    @Test
+    void replicasStartingTogetherMigrateOnceAndAgainWithoutHarm() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> starts = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                starts.add(pool.submit(() -> new JdbcKeyStore(dataSource, "migrate").migrate()));
+            }
+            for (Future<?> start : starts) {
+                start.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        // An older table without the state columns is brought up to date.
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE " + JdbcKeyStore.TABLE + " DROP COLUMN confirmed");
+        }
+        JdbcKeyStore store = store("migrate");
+        assertThat(store.reserve("k", LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
+    }
+
+    @Test
+    void eightConcurrentReserversOfTheSameKeysSeeExactlyOneWinnerPerKey() throws Exception {
+        JdbcKeyStore store = store("race");
+        int keys = 300;
+        AtomicInteger reserved = new AtomicInteger();
+        AtomicInteger blocked = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Callable<Void>> racers = new ArrayList<>();
+            for (int r = 0; r < 8; r++) {
+                racers.add(() -> {
+                    for (int k = 0; k < keys; k++) {
+                        Reservation outcome = store.reserve("key-" + k, LEASE, RETENTION);
+                        (outcome == Reservation.RESERVED ? reserved : blocked).incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+            for (Future<Void> racer : pool.invokeAll(racers)) {
+                racer.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(reserved.get()).isEqualTo(keys);
+        assertThat(blocked.get()).isEqualTo(7 * keys);
+        assertThat(store.size()).isEqualTo(keys);
+    }
+
+    @Test
+    void confirmReleaseLeaseAndRetention() throws Exception {
+        JdbcKeyStore store = store("states");
+        assertThat(store.reserve("a", LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
+        assertThat(store.reserve("a", LEASE, RETENTION)).isEqualTo(Reservation.IN_PROGRESS);
+        store.release("a");
+        assertThat(store.reserve("a", LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
+        store.confirm("a");
+        store.release("a");
+        assertThat(store.reserve("a", LEASE, RETENTION)).isEqualTo(Reservation.CONFIRMED);
+        assertThat(store.isConfirmed("a", RETENTION)).isTrue();
+
+        assertThat(store.reserve("stuck", LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
+        Thread.sleep(20); // the lease is the subject under test
+        assertThat(store.reserve("stuck", Duration.ofMillis(10), RETENTION)).as("lease ran out: taken over")
+                .isEqualTo(Reservation.RESERVED);
+
+        Thread.sleep(20);
+        assertThat(store.reserve("a", LEASE, Duration.ofMillis(10))).as("past retention: processed again")
+                .isEqualTo(Reservation.RESERVED);
+        Thread.sleep(20);
+        assertThat(store.deleteOlderThan(Duration.ofMillis(10))).isEqualTo(2);
+        assertThat(store.size()).isZero();
+        assertThat(store("other").size()).as("namespaces are separate").isZero();
+    }
+
+    @Test
+    void aVeryLongKeyIsStoredAsItsHash() {
+        JdbcKeyStore store = store("long");
+        String key = "k".repeat(5000);
+        assertThat(store.reserve(key, LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
+        store.confirm(key);
+        assertThat(store.reserve(key, LEASE, RETENTION)).isEqualTo(Reservation.CONFIRMED);
+        assertThat(JdbcKeyStore.stored(key)).startsWith("sha256:").hasSize(71);
+    }
+}
