@@ -239,6 +239,8 @@ class HelmChartTest {
         assertThat(refs.get("INTERCHANGE_RABBITMQ_USERNAME")).containsEntry("name", "interchange-rabbitmq");
         assertThat(refs.get("INTERCHANGE_RABBITMQ_PASSWORD")).containsEntry("name", "interchange-rabbitmq");
         assertThat(refs.get("INTERCHANGE_DATASOURCE_PASSWORD")).containsEntry("name", "interchange-postgresql");
+        assertThat(env(container)).as("replicas share the idempotency keys in PostgreSQL")
+                .containsEntry("INTERCHANGE_IDEMPOTENCY_STORE", "jdbc");
         assertThat(env(container)).containsEntry("INTERCHANGE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
                 .containsEntry("INTERCHANGE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/kafka-tls/truststore.p12")
                 .containsEntry("INTERCHANGE_RABBITMQ_SSL_ENABLED", "true")
