@@ -15,13 +15,16 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.annotation.DirtiesContext;
@@ -51,7 +54,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
         "interchange.saga.participants.order.call-timeout=3s",
         "interchange.saga.participants.inventory.call-timeout=3s",
         "interchange.saga.participants.payment.call-timeout=3s",
-        "interchange.saga.participants.shipping.call-timeout=3s"})
+        "interchange.saga.participants.shipping.call-timeout=3s",
+        // Opens after three failed calls in a row (other tests fail payment at most twice in a row), retries after 3 s.
+        "interchange.saga.participants.payment.breaker.sliding-window-size=3",
+        "interchange.saga.participants.payment.breaker.minimum-number-of-calls=3",
+        "interchange.saga.participants.payment.breaker.failure-rate-threshold=100",
+        "interchange.saga.participants.payment.breaker.wait-in-open-state=3s",
+        "interchange.saga.participants.payment.breaker.permitted-calls-in-half-open=1"})
 class OrderSagaIT {
 
     static final List<String> STEPS = List.of("order", "inventory", "payment", "shipping");
@@ -94,6 +103,85 @@ class OrderSagaIT {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    SagaBreakers breakers;
+
+    @LocalManagementPort
+    int managementPort;
+
+    @BeforeEach
+    void closeBreakers() {
+        breakers.breakers().values().forEach(CircuitBreaker::reset);
+        SimulatedParticipants.Mode ok = SimulatedParticipants.Mode.OK;
+        STEPS.forEach(step -> participants.mode(step, ok));
+    }
+
+    @Test
+    void aParticipantTimingOutRepeatedlyOpensItsBreakerNextSagasFailFastAndCompensateAndItClosesAfterRecovery()
+            throws Exception {
+        participants.mode("payment", SimulatedParticipants.Mode.TIMEOUT);
+        for (int i = 0; i < 3; i++) {
+            assertThat(placeOrder("breaker-slow-" + i + "-" + UUID.randomUUID(), Map.of()).statusCode()).isEqualTo(409);
+        }
+        CircuitBreaker payment = breakers.breakers().get("payment");
+        assertThat(payment.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(meters.get("interchange.saga.breaker.state").tag("participant", "payment").gauge().value()).isEqualTo(1);
+        HttpResponse<String> health = get(managementPort, "/actuator/health/sagas");
+        assertThat(health.body()).contains("CIRCUIT_OPEN").contains("\"payment\":\"OPEN\"");
+
+        // While open: the saga fails at payment without calling it, well within the 3 s call timeout.
+        String orderId = "breaker-open-" + UUID.randomUUID();
+        long began = System.nanoTime();
+        HttpResponse<String> failedFast = placeOrder(orderId, Map.of());
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        System.out.println("Saga with the payment breaker open failed in " + took.toMillis() + " ms");
+        assertThat(failedFast.statusCode()).isEqualTo(409);
+        assertThat(failedFast.body()).contains("CircuitBreaker 'payment' is OPEN");
+        assertThat(took).isLessThan(Duration.ofSeconds(2));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(orderId, "compensated"))
+                .containsExactly("inventory", "order"));
+        assertThat(effects(orderId, "done")).containsExactly("order", "inventory");
+
+        // The participant recovers; after the open-state wait a trial call goes through and closes the breaker.
+        participants.mode("payment", SimulatedParticipants.Mode.OK);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                placeOrder("breaker-recovered-" + UUID.randomUUID(), Map.of()).statusCode() == 200);
+        assertThat(payment.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(get(managementPort, "/actuator/health/sagas").body()).contains("\"payment\":\"CLOSED\"")
+                .doesNotContain("CIRCUIT_OPEN");
+    }
+
+    @Test
+    void theSagasEndpointListsSagasWithStepsAndMetricsCountThem() throws Exception {
+        double started = meters.get("interchange.saga.started").counter().count();
+        String orderId = "visible-" + UUID.randomUUID();
+        HttpResponse<String> response = placeOrder(orderId, Map.of("shipping", "fail"));
+        assertThat(response.statusCode()).isEqualTo(409);
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode sagas = json.readTree(get(managementPort, "/actuator/sagas").body()).path("sagas");
+            JsonNode saga = null;
+            for (JsonNode candidate : sagas) {
+                if (orderId.equals(candidate.path("orderId").asText())) {
+                    saga = candidate;
+                }
+            }
+            assertThat(saga).isNotNull();
+            assertThat(saga.path("status").asText()).isEqualTo("compensated");
+            assertThat(saga.path("steps")).hasSize(4);
+            assertThat(saga.path("steps").get(3).path("status").asText()).isEqualTo("failed");
+            assertThat(saga.path("steps").get(0).path("compensation").asText()).isEqualTo("done");
+            assertThat(saga.path("steps").get(3).path("compensation").asText()).isEqualTo("nothing_to_do");
+        });
+        assertThat(meters.get("interchange.saga.started").counter().count()).isEqualTo(started + 1);
+        assertThat(meters.get("interchange.saga.duration").tag("outcome", "compensated").timer().count()).isPositive();
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
     @Test
     void theHappyPathCompletesAndEveryCompletionRunsOnce() throws Exception {
