@@ -53,8 +53,28 @@ public class RouteFileCheck implements CamelContextCustomizer {
         @Override
         public void onAddRouteDefinition(RouteDefinition route) {
             String file = route.getResource() != null ? route.getResource().getLocation() : "(no file)";
+            if (!preconditionHolds(route, file)) {
+                // Camel will not create this route (e.g. the saga routes while interchange.saga.enabled is
+                // false), so the brokers it would use need not be configured.
+                return;
+            }
             check(route, file, route.getInput());
             checkOutputs(route, file, route.getOutputs());
+        }
+
+        private boolean preconditionHolds(RouteDefinition route, String file) {
+            String precondition = route.getPrecondition();
+            if (precondition == null || precondition.isBlank()) {
+                return true;
+            }
+            int line = route.getInput() != null ? route.getInput().getLineNumber() : -1;
+            try {
+                String resolved = camelContext.resolvePropertyPlaceholders(precondition);
+                return camelContext.resolveLanguage("simple").createPredicate(resolved)
+                        .matches(new org.apache.camel.support.DefaultExchange(camelContext));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRouteFileException(file, line, route.getRouteId(), e.getMessage(), e);
+            }
         }
 
         private void checkOutputs(RouteDefinition route, String file, List<ProcessorDefinition<?>> outputs) {

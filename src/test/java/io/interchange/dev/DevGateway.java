@@ -21,6 +21,7 @@ import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.KafkaBroker;
 import io.interchange.brokers.NarayanaLraCoordinator;
 import io.interchange.brokers.SqsBroker;
+import io.interchange.saga.SimulatedParticipants;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -42,6 +43,10 @@ public final class DevGateway {
         long started = System.nanoTime();
         KafkaBroker kafka = Brokers.kafka();
         kafka.createTopic("orders", 6);
+        // The order saga's request and reply topics (order-saga.kafka.* in config/application.yaml).
+        for (String topic : new String[] {"saga.order.requests", "saga.shipping.requests", "saga.replies"}) {
+            kafka.createTopic(topic, 3);
+        }
         SqsBroker sqs = Brokers.sqs();
         // The FIFO queues of the example routes (orders.sqs.* in config/application.yaml).
         try (SqsClient client = sqs.sqsClient()) {
@@ -51,6 +56,8 @@ public final class DevGateway {
             SqsQueues.create(client, "invoices-issued.fifo", false);
             SqsQueues.create(client, "invoices-paid.fifo", false);
             SqsQueues.create(client, "invoices-dlq", false);
+            SqsQueues.create(client, "saga-inventory-requests", false);
+            SqsQueues.create(client, "saga-replies", false);
         }
         AmqpBroker amqp = Brokers.devAmqp();
         NarayanaLraCoordinator lra = NarayanaLraCoordinator.shared();
@@ -60,8 +67,12 @@ public final class DevGateway {
         properties.putAll(GatewayProperties.amqp(amqp));
         properties.putAll(GatewayProperties.sqs(sqs));
         properties.putAll(GatewayProperties.lra(lra));
+        // The order saga (routes/order-saga.yaml) on, with simulated participants answering over the brokers.
+        properties.put("INTERCHANGE_SAGA_ENABLED", "true");
 
         ConfigurableApplicationContext gateway = new SpringApplicationBuilder(InterchangeApplication.class)
+                .initializers(context -> context.getBeanFactory()
+                        .registerSingleton("simulatedParticipants", new SimulatedParticipants()))
                 .properties(properties).run(args);
 
         Properties dev = new Properties();
@@ -87,9 +98,17 @@ public final class DevGateway {
                   LRA coordinator {}
                   Management      http://127.0.0.1:{}/actuator/health
                   Try it:         scripts/try-it.sh '{"orderId":1}'
+                  Order saga:     curl -s -XPOST -H 'Content-Type: application/json' http://127.0.0.1:{}/orders -d '{"orderId":"o-1"}'
+                  Failing saga:   curl -s -XPOST -H 'Content-Type: application/json' http://127.0.0.1:{}/orders -d '{"orderId":"o-2","simulate":{"payment":"fail"}}'
+                  Sagas:          http://127.0.0.1:{}/actuator/sagas
                 """, String.format("%.1f", (System.nanoTime() - started) / 1e9), rssMegabytes(), kafka.bootstrapServers(),
                 amqp.getClass().getSimpleName().replace("Broker", ""), amqp.host(), amqp.port(), sqs.endpoint(),
-                sqs.region(), lra.url(), management);
+                sqs.region(), lra.url(), management, trafficPort(gateway), trafficPort(gateway), management);
+    }
+
+    private static String trafficPort(ConfigurableApplicationContext gateway) {
+        return gateway.getEnvironment().getProperty("local.server.port",
+                gateway.getEnvironment().getProperty("server.port", "8080"));
     }
 
     private static long rssMegabytes() {

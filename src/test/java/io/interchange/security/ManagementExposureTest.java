@@ -17,7 +17,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import io.interchange.InterchangeApplication;
 
-/** Actuator serves health, info and prometheus on the management port, and nothing else anywhere. */
+/** Actuator serves health, info, prometheus and the read-only sagas view on the management port, and nothing else anywhere. */
 @AutoConfigureObservability
 @SpringBootTest(classes = InterchangeApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {"management.server.port=0", "interchange.routes-dir=src/test/resources/routes-heartbeat"})
@@ -33,7 +33,7 @@ class ManagementExposureTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
-            "/actuator/info", "/actuator/prometheus"})
+            "/actuator/info", "/actuator/prometheus", "/actuator/sagas", "/actuator/health/sagas"})
     void managementPortServes(String path) throws Exception {
         assertThat(get(managementPort, path).statusCode()).isEqualTo(200);
     }
@@ -46,8 +46,18 @@ class ManagementExposureTest {
         assertThat(get(managementPort, path).statusCode()).isEqualTo(404);
     }
 
+    @org.junit.jupiter.api.Test
+    void theSagasEndpointIsReadOnly() throws Exception {
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort + "/actuator/sagas"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isIn(404, 405);
+        assertThat(get(managementPort, "/actuator/sagas").body()).isEqualTo("{\"sagas\":[]}");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"/actuator/health", "/actuator/prometheus", "/actuator/env"})
+    @ValueSource(strings = {"/actuator/health", "/actuator/prometheus", "/actuator/env", "/actuator/sagas"})
     void theTrafficPortServesNoActuator(String path) throws Exception {
         assertThat(get(serverPort, path).statusCode()).isEqualTo(404);
     }

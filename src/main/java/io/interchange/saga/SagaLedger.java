@@ -1,0 +1,275 @@
+package io.interchange.saga;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * What this gateway knows about its sagas: in-flight ones and the most recent finished ones, with their
+ * steps and timings, for the {@code sagas} management endpoint and the {@code interchange_saga_*} metrics.
+ * It also remembers which compensations and completions already ran, so that a callback the coordinator
+ * repeats has no effect. It lives in memory: after a restart the coordinator still drives the sagas the
+ * gateway started (their callbacks recreate entries), and the participants are idempotent as well.
+ */
+@Component
+public class SagaLedger {
+
+    public enum Status { ACTIVE, COMPLETED, COMPENSATING, COMPENSATED, FAILED }
+
+    /** What a compensation or completion callback of a step did. */
+    public enum CallbackState { RUNNING, DONE, NOTHING_TO_DO, FAILED }
+
+    private final Map<String, Saga> sagas = new ConcurrentHashMap<>();
+    private final int history;
+    private final Counter started;
+    private final Counter completed;
+    private final Counter compensated;
+    private final Counter failed;
+    private final Counter unmatchedReplies;
+    private final MeterRegistry meters;
+
+    public SagaLedger(SagaProperties properties, MeterRegistry meters) {
+        this.history = properties.history();
+        this.meters = meters;
+        this.started = Counter.builder("interchange.saga.started").description("Sagas started").register(meters);
+        this.completed = Counter.builder("interchange.saga.completed")
+                .description("Sagas closed: every step succeeded").register(meters);
+        this.compensated = Counter.builder("interchange.saga.compensated")
+                .description("Sagas whose steps were all compensated").register(meters);
+        this.failed = Counter.builder("interchange.saga.failed")
+                .description("Sagas in which a step failed (they are then compensated)").register(meters);
+        this.unmatchedReplies = Counter.builder("interchange.saga.replies.unmatched")
+                .description("Participant replies no step waited for: duplicates, late or foreign replies").register(meters);
+    }
+
+    public void started(String sagaId, String orderId) {
+        sagas.put(sagaId, new Saga(sagaId, orderId, Instant.now()));
+        started.increment();
+        evict();
+    }
+
+    public void stepStarted(String sagaId, String step, String participant, String action) {
+        saga(sagaId).stepStarted(step, participant, action);
+    }
+
+    public void stepEnded(String sagaId, String step, String error) {
+        saga(sagaId).stepEnded(step, error);
+    }
+
+    /** The saga closed: the coordinator now calls the completions. */
+    public void closed(String sagaId) {
+        Saga saga = sagas.get(sagaId);
+        if (saga != null && saga.finish(Status.COMPLETED)) {
+            completed.increment();
+            record(saga, "completed");
+        }
+    }
+
+    /** A step failed and the saga was cancelled: the coordinator now calls the compensations. */
+    public void cancelled(String sagaId, String reason) {
+        Saga saga = sagas.get(sagaId);
+        if (saga == null) {
+            return;
+        }
+        failed.increment();
+        synchronized (saga) {
+            saga.reason = reason;
+            if (saga.status == Status.ACTIVE) {
+                saga.status = Status.COMPENSATING;
+            }
+        }
+        settleCompensation(saga);
+    }
+
+    /**
+     * Claims the compensation or completion of a step; false if it already ran (or is running), so a
+     * repeated callback does nothing.
+     */
+    public boolean claim(String sagaId, String step, String kind) {
+        Saga saga = saga(sagaId);
+        synchronized (saga) {
+            if (kind.equals("compensation") && saga.status == Status.ACTIVE) {
+                // The coordinator compensates a saga this gateway did not cancel: it timed out.
+                saga.status = Status.COMPENSATING;
+                saga.reason = "timed out";
+            }
+            Step s = saga.steps.computeIfAbsent(step, k -> new Step(step, null, null));
+            CallbackState current = kind.equals("compensation") ? s.compensation : s.completion;
+            if (current == CallbackState.DONE || current == CallbackState.NOTHING_TO_DO
+                    || current == CallbackState.RUNNING) {
+                return false;
+            }
+            if (kind.equals("compensation")) {
+                s.compensation = CallbackState.RUNNING;
+            } else {
+                s.completion = CallbackState.RUNNING;
+            }
+            return true;
+        }
+    }
+
+    public void callbackEnded(String sagaId, String step, String kind, CallbackState state) {
+        Saga saga = saga(sagaId);
+        synchronized (saga) {
+            Step s = saga.steps.get(step);
+            if (kind.equals("compensation")) {
+                s.compensation = state;
+                if (state == CallbackState.FAILED) {
+                    saga.status = Status.FAILED;
+                } else if (saga.status == Status.FAILED) {
+                    saga.status = Status.COMPENSATING;
+                }
+            } else {
+                s.completion = state;
+            }
+        }
+        if (kind.equals("compensation")) {
+            settleCompensation(saga);
+        }
+    }
+
+    public void unmatchedReply() {
+        unmatchedReplies.increment();
+    }
+
+    /** Sagas newest first, as plain maps for the management endpoint. */
+    public List<Map<String, Object>> list() {
+        List<Saga> all = new ArrayList<>(sagas.values());
+        all.sort(Comparator.comparing((Saga s) -> s.started).reversed());
+        List<Map<String, Object>> views = new ArrayList<>();
+        for (Saga saga : all) {
+            views.add(saga.view());
+        }
+        return views;
+    }
+
+    public Map<String, Object> get(String sagaId) {
+        Saga saga = sagas.get(sagaId);
+        return saga == null ? null : saga.view();
+    }
+
+    private void settleCompensation(Saga saga) {
+        boolean settled;
+        synchronized (saga) {
+            settled = saga.status == Status.COMPENSATING && !saga.steps.isEmpty()
+                    && saga.steps.values().stream().allMatch(s -> s.compensation == CallbackState.DONE
+                            || s.compensation == CallbackState.NOTHING_TO_DO)
+                    && saga.finish(Status.COMPENSATED);
+        }
+        if (settled) {
+            compensated.increment();
+            record(saga, "compensated");
+        }
+    }
+
+    private void record(Saga saga, String outcome) {
+        Timer.builder("interchange.saga.duration").description("From saga start to its close or full compensation")
+                .tag("outcome", outcome).register(meters).record(Duration.between(saga.started, saga.ended));
+    }
+
+    private Saga saga(String sagaId) {
+        return sagas.computeIfAbsent(sagaId, id -> new Saga(id, null, Instant.now()));
+    }
+
+    private void evict() {
+        List<Saga> finished = sagas.values().stream().filter(s -> s.ended != null)
+                .sorted(Comparator.comparing((Saga s) -> s.ended)).toList();
+        for (int i = 0; i < finished.size() - history; i++) {
+            sagas.remove(finished.get(i).id);
+        }
+    }
+
+    private static final class Saga {
+        final String id;
+        final String orderId;
+        final Instant started;
+        final Map<String, Step> steps = new LinkedHashMap<>();
+        Status status = Status.ACTIVE;
+        Instant ended;
+        String reason;
+
+        Saga(String id, String orderId, Instant started) {
+            this.id = id;
+            this.orderId = orderId;
+            this.started = started;
+        }
+
+        synchronized void stepStarted(String step, String participant, String action) {
+            Step s = steps.computeIfAbsent(step, k -> new Step(step, participant, action));
+            s.participant = participant;
+            s.action = action;
+            s.started = Instant.now();
+        }
+
+        synchronized void stepEnded(String step, String error) {
+            Step s = steps.get(step);
+            s.ended = Instant.now();
+            s.error = error;
+        }
+
+        synchronized boolean finish(Status status) {
+            if (ended != null) {
+                return false;
+            }
+            this.status = status;
+            this.ended = Instant.now();
+            return true;
+        }
+
+        synchronized Map<String, Object> view() {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("id", id);
+            view.put("orderId", orderId);
+            view.put("status", status.name().toLowerCase());
+            view.put("started", started.toString());
+            view.put("ended", ended == null ? null : ended.toString());
+            view.put("durationMillis", Duration.between(started, ended == null ? Instant.now() : ended).toMillis());
+            view.put("reason", reason);
+            List<Map<String, Object>> stepViews = new ArrayList<>();
+            for (Step s : steps.values()) {
+                Map<String, Object> sv = new LinkedHashMap<>();
+                sv.put("step", s.name);
+                sv.put("participant", s.participant);
+                sv.put("action", s.action);
+                sv.put("status", s.started == null ? "unknown" : s.ended == null ? "running"
+                        : s.error == null ? "done" : "failed");
+                sv.put("durationMillis", s.started == null || s.ended == null ? null
+                        : Duration.between(s.started, s.ended).toMillis());
+                sv.put("error", s.error);
+                sv.put("compensation", s.compensation == null ? null : s.compensation.name().toLowerCase());
+                sv.put("completion", s.completion == null ? null : s.completion.name().toLowerCase());
+                stepViews.add(sv);
+            }
+            view.put("steps", stepViews);
+            return view;
+        }
+    }
+
+    private static final class Step {
+        final String name;
+        String participant;
+        String action;
+        Instant started;
+        Instant ended;
+        String error;
+        CallbackState compensation;
+        CallbackState completion;
+
+        Step(String name, String participant, String action) {
+            this.name = name;
+            this.participant = participant;
+            this.action = action;
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.interchange.saga;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.DefaultExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * Request/reply with the saga participants over the brokers. A call publishes a request CloudEvent
+ * through the route {@code direct:saga-request-<participant>} (which writes it in the broker's binding
+ * and publishes it, see routes/order-saga.yaml) and waits, up to the participant's call timeout, for the
+ * reply whose {@code correlationid} is the request's id; the reply routes hand replies to
+ * {@link #onReply}. A reply nobody waits for (a duplicate, a late one) is counted and dropped.
+ *
+ * <p>Replies carry JSON data {@code {"outcome": "done" | "failed" | "compensated" | "nothing-to-compensate"
+ * | "completed", "reason": "..."}}. Requests carry the order as data and the LRA id as the {@code sagaid}
+ * extension, so a participant can make every action idempotent per saga.
+ *
+ * <p>Replies are read from one reply queue per broker: with several gateway replicas each would need its
+ * own reply queue (not done yet), or a reply may reach a replica that is not waiting for it.
+ */
+@Component("sagaParticipants")
+@ConditionalOnProperty(name = "interchange.saga.enabled", havingValue = "true")
+public class SagaParticipants {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SagaParticipants.class);
+    public static final String SOURCE = "/interchange/order-saga";
+
+    private final CamelContext camelContext;
+    private final SagaProperties properties;
+    private final SagaLedger ledger;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private ProducerTemplate producer;
+
+    public SagaParticipants(CamelContext camelContext, SagaProperties properties, SagaLedger ledger) {
+        this.camelContext = camelContext;
+        this.properties = properties;
+        this.ledger = ledger;
+    }
+
+    /** The reply of a participant. */
+    public record Reply(String outcome, String reason) {
+    }
+
+    /** Starts tracking the saga that the exchange's saga EIP just began. */
+    public void started(Exchange exchange) {
+        String sagaId = sagaId(exchange);
+        exchange.setProperty("sagaId", sagaId);
+        ledger.started(sagaId, exchange.getProperty("orderId", String.class));
+    }
+
+    /** A saga step: the participant's action, failing the exchange (so the saga compensates) unless it was done. */
+    public void call(Exchange exchange, String participant, String action) {
+        String sagaId = sagaId(exchange);
+        String orderId = exchange.getProperty("orderId", String.class);
+        ledger.stepStarted(sagaId, participant, participant, action);
+        try {
+            Reply reply = request(sagaId, orderId, participant, action, exchange.getProperty("order", String.class));
+            if (!"done".equals(reply.outcome())) {
+                throw new ParticipantFailedException(participant, action,
+                        reply.reason() != null ? reply.reason() : reply.outcome());
+            }
+            ledger.stepEnded(sagaId, participant, null);
+        } catch (RuntimeException e) {
+            ledger.stepEnded(sagaId, participant, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** A compensation callback of the coordinator; a repeated one does nothing. */
+    public void compensate(Exchange exchange, String participant, String action) {
+        callback(exchange, participant, action, "compensation");
+        exchange.getMessage().setBody("Compensated");
+    }
+
+    /** A completion callback of the coordinator; a repeated one does nothing. */
+    public void complete(Exchange exchange, String participant, String action) {
+        callback(exchange, participant, action, "completion");
+        exchange.getMessage().setBody("Completed");
+    }
+
+    private void callback(Exchange exchange, String participant, String action, String kind) {
+        String sagaId = sagaId(exchange);
+        if (!ledger.claim(sagaId, participant, kind)) {
+            LOG.debug("{} of {} in saga {} already ran: nothing to do", kind, participant, sagaId);
+            return;
+        }
+        String orderId = exchange.getMessage().getHeader("orderId", String.class);
+        try {
+            Reply reply = request(sagaId, orderId, participant, action, "{\"orderId\":" + json.valueToTree(orderId) + "}");
+            SagaLedger.CallbackState state = switch (reply.outcome()) {
+                case "compensated", "completed", "done" -> SagaLedger.CallbackState.DONE;
+                case "nothing-to-compensate" -> SagaLedger.CallbackState.NOTHING_TO_DO;
+                default -> throw new ParticipantFailedException(participant, action,
+                        reply.reason() != null ? reply.reason() : reply.outcome());
+            };
+            ledger.callbackEnded(sagaId, participant, kind, state);
+        } catch (RuntimeException e) {
+            // Failing the callback makes the coordinator call it again later.
+            ledger.callbackEnded(sagaId, participant, kind, SagaLedger.CallbackState.FAILED);
+            throw e;
+        }
+    }
+
+    /** Hands a participant's reply (read by a reply route into ce-* headers and data) to the step waiting for it. */
+    public void onReply(Exchange exchange) {
+        String correlationId = exchange.getMessage().getHeader("ce-correlationid", String.class);
+        CompletableFuture<Reply> waiting = correlationId == null ? null : pending.remove(correlationId);
+        if (waiting == null) {
+            ledger.unmatchedReply();
+            LOG.info("Dropped a saga reply nobody waits for (duplicate, late or foreign): correlationid {}", correlationId);
+            return;
+        }
+        try {
+            JsonNode data = json.readTree(exchange.getMessage().getBody(byte[].class));
+            waiting.complete(new Reply(data.path("outcome").asText("failed"),
+                    data.hasNonNull("reason") ? data.get("reason").asText() : null));
+        } catch (Exception e) {
+            waiting.complete(new Reply("failed", "unreadable reply: " + e.getMessage()));
+        }
+    }
+
+    private Reply request(String sagaId, String orderId, String participant, String action, String data) {
+        Duration timeout = properties.participant(participant).callTimeout();
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        pending.put(id, reply);
+        try {
+            Exchange request = new DefaultExchange(camelContext);
+            Map<String, Object> headers = new LinkedHashMap<>();
+            headers.put("ce-specversion", "1.0");
+            headers.put("ce-id", id);
+            headers.put("ce-source", SOURCE);
+            headers.put("ce-type", "io.interchange.saga." + participant + "." + action + ".requested");
+            headers.put("ce-time", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+            headers.put("ce-datacontenttype", "application/json");
+            headers.put("ce-correlationid", id);
+            headers.put("ce-sagaid", sagaId);
+            if (orderId != null) {
+                headers.put("ce-subject", orderId);
+                headers.put("ce-partitionkey", orderId);
+            }
+            request.getMessage().setHeaders(headers);
+            request.getMessage().setBody(data == null ? "{}".getBytes(StandardCharsets.UTF_8)
+                    : data.getBytes(StandardCharsets.UTF_8));
+            producer().send("direct:saga-request-" + participant, request);
+            if (request.getException() != null) {
+                throw new ParticipantFailedException(participant, action, "request not published: "
+                        + request.getException().getMessage());
+            }
+            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ParticipantFailedException(participant, action, "no reply within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ParticipantFailedException(participant, action, "interrupted");
+        } catch (ExecutionException e) {
+            throw new ParticipantFailedException(participant, action, e.getCause().toString());
+        } finally {
+            pending.remove(id);
+        }
+    }
+
+    private static String sagaId(Exchange exchange) {
+        String sagaId = exchange.getMessage().getHeader(Exchange.SAGA_LONG_RUNNING_ACTION, String.class);
+        if (sagaId == null) {
+            throw new IllegalStateException("Not in a saga: no " + Exchange.SAGA_LONG_RUNNING_ACTION + " header");
+        }
+        return sagaId;
+    }
+
+    private synchronized ProducerTemplate producer() {
+        if (producer == null) {
+            producer = camelContext.createProducerTemplate();
+        }
+        return producer;
+    }
+}

@@ -1,0 +1,273 @@
+package io.interchange.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.interchange.InterchangeApplication;
+import io.interchange.bridge.sqs.SqsQueues;
+import io.interchange.brokers.Brokers;
+import io.interchange.brokers.GatewayProperties;
+import io.interchange.brokers.KafkaBroker;
+import io.interchange.brokers.LoopbackPorts;
+import io.interchange.brokers.NarayanaLraCoordinator;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The order saga of routes/order-saga.yaml end to end: real Kafka, RabbitMQ and ElasticMQ, the real Narayana
+ * LRA coordinator calling the gateway back over HTTP, and the simulated participants replying over the brokers.
+ */
+@DirtiesContext
+@Import(OrderSagaIT.Participants.class)
+@SpringBootTest(classes = InterchangeApplication.class, webEnvironment = WebEnvironment.DEFINED_PORT, properties = {
+        "camel.main.routes-include-pattern=file:routes/order-saga.yaml",
+        "interchange.saga.enabled=true",
+        "management.server.port=0",
+        "interchange.saga.timeout=30s",
+        "interchange.saga.participants.order.call-timeout=3s",
+        "interchange.saga.participants.inventory.call-timeout=3s",
+        "interchange.saga.participants.payment.call-timeout=3s",
+        "interchange.saga.participants.shipping.call-timeout=3s",
+        // Opens after three failed calls in a row (other tests fail payment at most twice in a row), retries after 3 s.
+        "interchange.saga.participants.payment.breaker.sliding-window-size=3",
+        "interchange.saga.participants.payment.breaker.minimum-number-of-calls=3",
+        "interchange.saga.participants.payment.breaker.failure-rate-threshold=100",
+        "interchange.saga.participants.payment.breaker.wait-in-open-state=3s",
+        "interchange.saga.participants.payment.breaker.permitted-calls-in-half-open=1"})
+class OrderSagaIT {
+
+    static final List<String> STEPS = List.of("order", "inventory", "payment", "shipping");
+    private static final int PORT = LoopbackPorts.free();
+
+    @DynamicPropertySource
+    static void brokers(DynamicPropertyRegistry registry) {
+        KafkaBroker kafka = Brokers.kafka();
+        for (String topic : List.of("saga.order.requests", "saga.shipping.requests", "saga.replies")) {
+            kafka.createTopic(topic, 3);
+        }
+        try (SqsClient sqs = Brokers.sqs().sqsClient()) {
+            SqsQueues.create(sqs, "saga-inventory-requests", false);
+            SqsQueues.create(sqs, "saga-replies", false);
+        }
+        GatewayProperties.kafka(kafka).forEach((k, v) -> registry.add(k, () -> v));
+        GatewayProperties.amqp(Brokers.rabbitmq()).forEach((k, v) -> registry.add(k, () -> v));
+        GatewayProperties.sqs(Brokers.sqs()).forEach((k, v) -> registry.add(k, () -> v));
+        GatewayProperties.lra(NarayanaLraCoordinator.shared()).forEach((k, v) -> registry.add(k, () -> v));
+        // The coordinator calls the gateway back on its traffic port: a fixed free one, known before startup.
+        registry.add("server.port", () -> PORT);
+    }
+
+    /** The simulated participants as routes of the gateway's Camel context. */
+    static class Participants {
+        @org.springframework.context.annotation.Bean
+        SimulatedParticipants simulatedParticipants() {
+            return new SimulatedParticipants();
+        }
+    }
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Autowired
+    SimulatedParticipants participants;
+
+    @Autowired
+    SagaLedger ledger;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Autowired
+    SagaBreakers breakers;
+
+    @LocalManagementPort
+    int managementPort;
+
+    @BeforeEach
+    void closeBreakers() {
+        breakers.breakers().values().forEach(CircuitBreaker::reset);
+        SimulatedParticipants.Mode ok = SimulatedParticipants.Mode.OK;
+        STEPS.forEach(step -> participants.mode(step, ok));
+    }
+
+    @Test
+    void aParticipantTimingOutRepeatedlyOpensItsBreakerNextSagasFailFastAndCompensateAndItClosesAfterRecovery()
+            throws Exception {
+        participants.mode("payment", SimulatedParticipants.Mode.TIMEOUT);
+        for (int i = 0; i < 3; i++) {
+            assertThat(placeOrder("breaker-slow-" + i + "-" + UUID.randomUUID(), Map.of()).statusCode()).isEqualTo(409);
+        }
+        CircuitBreaker payment = breakers.breakers().get("payment");
+        assertThat(payment.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(meters.get("interchange.saga.breaker.state").tag("participant", "payment").gauge().value()).isEqualTo(1);
+        HttpResponse<String> health = get(managementPort, "/actuator/health/sagas");
+        assertThat(health.body()).contains("CIRCUIT_OPEN").contains("\"payment\":\"OPEN\"");
+
+        // While open: the saga fails at payment without calling it, well within the 3 s call timeout.
+        String orderId = "breaker-open-" + UUID.randomUUID();
+        long began = System.nanoTime();
+        HttpResponse<String> failedFast = placeOrder(orderId, Map.of());
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        System.out.println("Saga with the payment breaker open failed in " + took.toMillis() + " ms");
+        assertThat(failedFast.statusCode()).isEqualTo(409);
+        assertThat(failedFast.body()).contains("CircuitBreaker 'payment' is OPEN");
+        assertThat(took).isLessThan(Duration.ofSeconds(2));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(orderId, "compensated"))
+                .containsExactly("inventory", "order"));
+        assertThat(effects(orderId, "done")).containsExactly("order", "inventory");
+
+        // The participant recovers; after the open-state wait a trial call goes through and closes the breaker.
+        participants.mode("payment", SimulatedParticipants.Mode.OK);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                placeOrder("breaker-recovered-" + UUID.randomUUID(), Map.of()).statusCode() == 200);
+        assertThat(payment.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(get(managementPort, "/actuator/health/sagas").body()).contains("\"payment\":\"CLOSED\"")
+                .doesNotContain("CIRCUIT_OPEN");
+    }
+
+    @Test
+    void theSagasEndpointListsSagasWithStepsAndMetricsCountThem() throws Exception {
+        double started = meters.get("interchange.saga.started").counter().count();
+        String orderId = "visible-" + UUID.randomUUID();
+        HttpResponse<String> response = placeOrder(orderId, Map.of("shipping", "fail"));
+        assertThat(response.statusCode()).isEqualTo(409);
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode sagas = json.readTree(get(managementPort, "/actuator/sagas").body()).path("sagas");
+            JsonNode saga = null;
+            for (JsonNode candidate : sagas) {
+                if (orderId.equals(candidate.path("orderId").asText())) {
+                    saga = candidate;
+                }
+            }
+            assertThat(saga).isNotNull();
+            assertThat(saga.path("status").asText()).isEqualTo("compensated");
+            assertThat(saga.path("steps")).hasSize(4);
+            assertThat(saga.path("steps").get(3).path("status").asText()).isEqualTo("failed");
+            assertThat(saga.path("steps").get(0).path("compensation").asText()).isEqualTo("done");
+            assertThat(saga.path("steps").get(3).path("compensation").asText()).isEqualTo("nothing_to_do");
+        });
+        assertThat(meters.get("interchange.saga.started").counter().count()).isEqualTo(started + 1);
+        assertThat(meters.get("interchange.saga.duration").tag("outcome", "compensated").timer().count()).isPositive();
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theHappyPathCompletesAndEveryCompletionRunsOnce() throws Exception {
+        String orderId = "happy-" + UUID.randomUUID();
+        HttpResponse<String> response = placeOrder(orderId, Map.of());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode answer = json.readTree(response.body());
+        assertThat(answer.path("status").asText()).isEqualTo("completed");
+        String sagaId = answer.path("sagaId").asText();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(orderId, "completed"))
+                .containsExactlyInAnyOrderElementsOf(STEPS));
+        assertThat(effects(orderId, "done")).containsExactlyElementsOf(STEPS);
+        assertThat(effects(orderId, "compensated")).isEmpty();
+        assertThat(participants.journal(orderId)).hasSize(8);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ledger.get(sagaId))
+                .containsEntry("status", "completed"));
+    }
+
+    @ParameterizedTest(name = "failure at {0}")
+    @ValueSource(strings = {"order", "inventory", "payment", "shipping"})
+    void aFailureAtAStepCompensatesExactlyTheStepsBeforeItInReverseOrderEachOnce(String failing) throws Exception {
+        String orderId = "fail-" + failing + "-" + UUID.randomUUID();
+        HttpResponse<String> response = placeOrder(orderId, Map.of(failing, "fail"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(409);
+        String sagaId = json.readTree(response.body()).path("sagaId").asText();
+        List<String> before = STEPS.subList(0, STEPS.indexOf(failing));
+        List<String> reversed = new java.util.ArrayList<>(before);
+        java.util.Collections.reverse(reversed);
+
+        // The failed step joined the saga too: its participant is asked to compensate and has nothing to undo.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(effects(orderId, "nothing-to-compensate")).containsExactly(failing));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(effects(orderId, "compensated")).containsExactlyElementsOf(reversed));
+        assertThat(effects(orderId, "done")).containsExactlyElementsOf(before);
+        assertThat(effects(orderId, "failed")).containsExactly(failing);
+        assertThat(effects(orderId, "completed")).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ledger.get(sagaId))
+                .containsEntry("status", "compensated"));
+        // Nothing more arrives later (a repeated callback would show up as a second entry).
+        Thread.sleep(1000);
+        assertThat(effects(orderId, "compensated")).containsExactlyElementsOf(reversed);
+    }
+
+    @Test
+    void aParticipantThatNeverRepliesIsCompensatedWithTheStepsBeforeIt() throws Exception {
+        String orderId = "timeout-" + UUID.randomUUID();
+        long began = System.nanoTime();
+        HttpResponse<String> response = placeOrder(orderId, Map.of("payment", "timeout"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(409);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        assertThat(response.body()).contains("no reply within");
+        // It did charge (it only never answered), so its refund is a real compensation.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(orderId, "compensated"))
+                .containsExactly("payment", "inventory", "order"));
+    }
+
+    @Test
+    void aDuplicateReplyChangesNothing() throws Exception {
+        double unmatched = meters.get("interchange.saga.replies.unmatched").counter().count();
+        String orderId = "twice-" + UUID.randomUUID();
+        HttpResponse<String> response = placeOrder(orderId, Map.of("inventory", "twice"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(orderId, "completed"))
+                .containsExactlyInAnyOrderElementsOf(STEPS));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(meters.get("interchange.saga.replies.unmatched").counter().count()).isEqualTo(unmatched + 1));
+        assertThat(effects(orderId, "done")).containsExactlyElementsOf(STEPS);
+        assertThat(participants.journal(orderId)).hasSize(8);
+    }
+
+    private List<String> effects(String orderId, String effect) {
+        return participants.journal(orderId).stream().filter(e -> e.effect().equals(effect))
+                .map(SimulatedParticipants.Entry::participant).toList();
+    }
+
+    private HttpResponse<String> placeOrder(String orderId, Map<String, String> simulate) throws Exception {
+        String body = json.writeValueAsString(Map.of("orderId", orderId, "amount", 42, "simulate", simulate));
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/orders"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
