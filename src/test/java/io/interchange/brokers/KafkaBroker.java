@@ -4,19 +4,23 @@ import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -151,13 +155,43 @@ public final class KafkaBroker implements Broker {
 
     public void createTopic(String topic, int partitions) {
         try (Admin admin = Admin.create(adminConfig())) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("Cannot create topic " + topic, e.getCause());
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("Cannot create topic " + topic, e.getCause());
+                }
             }
-        } catch (Exception e) {
+            awaitLeaders(admin, topic, partitions);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted creating topic " + topic, e);
+        } catch (TimeoutException e) {
             throw new IllegalStateException("Cannot create topic " + topic, e);
+        }
+    }
+
+    /**
+     * Waits until the broker acts as leader of every partition: ListOffsets is answered only by the
+     * leader. A busy broker may take a while after creating a topic, and a producer that starts
+     * earlier gets NOT_LEADER_OR_FOLLOWER (and, idempotent, can stall on sequence errors).
+     */
+    private static void awaitLeaders(Admin admin, String topic, int partitions) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        Deadline deadline = Deadline.in(Duration.ofSeconds(120));
+        while (true) {
+            try {
+                admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                if (deadline.expired()) {
+                    throw new IllegalStateException("Topic " + topic + " has no serving leader after 120 s", e);
+                }
+                Thread.sleep(100); // poll again: the broker is still taking leadership
+            }
         }
     }
 
