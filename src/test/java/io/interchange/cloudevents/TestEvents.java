@@ -12,9 +12,15 @@ public final class TestEvents {
 
     /** A {@code com.example.orders.order.created} event with the given id and text data. */
     public static ProducerRecord<String, byte[]> kafkaRecord(String topic, String key, String id, String data) {
+        return kafkaRecord(topic, key, id, "com.example.orders.order.created", data);
+    }
+
+    /** An event of the given type, id and text data. */
+    public static ProducerRecord<String, byte[]> kafkaRecord(String topic, String key, String id, String type,
+            String data) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, data.getBytes(StandardCharsets.UTF_8));
         record.headers().add("ce_specversion", bytes("1.0")).add("ce_id", bytes(id))
-                .add("ce_source", bytes("/orders/order-service")).add("ce_type", bytes("com.example.orders.order.created"))
+                .add("ce_source", bytes("/orders/order-service")).add("ce_type", bytes(type))
                 .add("content-type", bytes("text/plain"));
         return record;
     }
