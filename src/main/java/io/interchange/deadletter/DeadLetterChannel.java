@@ -104,7 +104,14 @@ public class DeadLetterChannel implements Processor {
         message.setHeader(DeadLetterHeaders.EXCEPTION, failure == null ? "unknown" : failure.getClass().getName());
         message.setHeader(DeadLetterHeaders.ROUTE, route);
         message.setHeader(DeadLetterHeaders.ATTEMPTS, String.valueOf(attempt(exchange)));
-        message.setHeader(DeadLetterHeaders.TIME, Instant.now().toString());
+        Instant now = Instant.now();
+        message.setHeader(DeadLetterHeaders.TIME, now.toString());
+        Long firstFailure = message.getHeader(DeadLetterHeaders.FIRST_FAILURE, Long.class);
+        if (firstFailure != null) {
+            message.setHeader(DeadLetterHeaders.FIRST_FAILURE_TIME, Instant.ofEpochMilli(firstFailure).toString());
+        } else if (attempt(exchange) == 1) {
+            message.setHeader(DeadLetterHeaders.FIRST_FAILURE_TIME, now.toString());
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof InvalidCloudEventException invalid) {
                 message.setHeader(CloudEventAttributes.VIOLATIONS_HEADER, invalid.getViolationSummary());

@@ -180,8 +180,13 @@ class OrdersKafkaToRabbitmqRouteTest {
         }
         deadLetter.expectedMessageCount(1);
         deadLetter.expectedHeaderReceived(DeadLetterHeaders.ATTEMPTS, "5");
-        producer.sendBodyAndHeaders("direct:orders", JSON, attempt(cloudEventHeaders("e-3"), 5));
+        deadLetter.expectedHeaderReceived(DeadLetterHeaders.FIRST_FAILURE_TIME, "2026-11-27T12:00:00Z");
+        Map<String, Object> lastAttempt = attempt(cloudEventHeaders("e-3"), 5);
+        lastAttempt.put(DeadLetterHeaders.FIRST_FAILURE, java.time.Instant.parse("2026-11-27T12:00:00Z").toEpochMilli());
+        producer.sendBodyAndHeaders("direct:orders", JSON, lastAttempt);
         deadLetter.assertIsSatisfied();
+        assertThat(deadLetter.getReceivedExchanges().get(0).getMessage().getHeader(DeadLetterHeaders.TIME, String.class))
+                .as("last failure: now").isGreaterThan("2026-11-27T12:00:00Z");
     }
 
     @Test

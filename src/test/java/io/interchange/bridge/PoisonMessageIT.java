@@ -103,6 +103,8 @@ class PoisonMessageIT {
                 .containsEntry("interchange-dlq-exception", MessageTooLargeException.class.getName())
                 .containsEntry("interchange-dlq-attempts", "1")
                 .containsKey("interchange-dlq-time");
+        assertThat(deadLetterHeaders.get("interchange-dlq-first-failure-time")).as("a first-attempt failure")
+                .isEqualTo(deadLetterHeaders.get("interchange-dlq-time"));
         assertThat(deadLetterHeaders.get("interchange-dlq-reason")).contains("exceeds the limit of 65536 bytes");
     }
 

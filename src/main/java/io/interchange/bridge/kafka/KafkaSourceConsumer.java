@@ -157,8 +157,11 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 message.setHeader(KafkaConstants.KEY, record.key());
             }
             Retry retry = retries.get(new TopicPartition(record.topic(), record.partition()));
-            message.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT,
-                    retry != null && retry.offset == record.offset() ? retry.attempt + 1 : 1);
+            boolean again = retry != null && retry.offset == record.offset();
+            message.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT, again ? retry.attempt + 1 : 1);
+            if (again) {
+                message.setHeader(DeadLetterHeaders.FIRST_FAILURE, retry.firstFailureMillis);
+            }
             long offset = record.offset();
             getAsyncProcessor().process(exchange, doneSync -> {
                 boolean failed = exchange.isFailed();
@@ -190,10 +193,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 if (failed >= 0 && p.outstanding() == 0) {
                     commitPartition(partition, p);
                     Retry retry = retries.get(partition);
-                    int attempt = retry != null && retry.offset == failed ? retry.attempt + 1 : 1;
+                    boolean again = retry != null && retry.offset == failed;
+                    int attempt = again ? retry.attempt + 1 : 1;
+                    long firstFailure = again ? retry.firstFailureMillis : System.currentTimeMillis();
                     long backoff = Math.min(endpoint.getMaxRetryBackoffMillis(),
                             endpoint.getRetryBackoffMillis() << Math.min(attempt - 1, 20));
-                    retries.put(partition, new Retry(failed, attempt, now + backoff * 1_000_000));
+                    retries.put(partition, new Retry(failed, attempt, now + backoff * 1_000_000, firstFailure));
                     kafka.seek(partition, failed);
                     metrics.redelivered(p.dispatchedSince(failed));
                     p.reset();
@@ -318,6 +323,6 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         }
     }
 
-    private record Retry(long offset, int attempt, long resumeAt) {
+    private record Retry(long offset, int attempt, long resumeAt, long firstFailureMillis) {
     }
 }

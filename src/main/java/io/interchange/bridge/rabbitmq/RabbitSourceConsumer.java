@@ -132,6 +132,9 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         Object identity = RedeliveryCounter.identity(properties, body);
         message.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT,
                 envelope.isRedeliver() ? redeliveries.attemptOf(identity, properties) : 1);
+        if (envelope.isRedeliver()) {
+            message.setHeader(DeadLetterHeaders.FIRST_FAILURE, redeliveries.firstFailureOf(identity));
+        }
         long tag = envelope.getDeliveryTag();
         getAsyncProcessor().process(exchange, doneSync -> {
             try {

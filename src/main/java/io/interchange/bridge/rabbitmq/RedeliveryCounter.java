@@ -14,12 +14,12 @@ import com.rabbitmq.client.AMQP;
  */
 final class RedeliveryCounter {
 
-    private final Map<Object, Integer> failures;
+    private final Map<Object, Failures> failures;
 
     RedeliveryCounter(int capacity) {
         this.failures = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Object, Integer> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Object, Failures> eldest) {
                 return size() > capacity;
             }
         };
@@ -37,11 +37,22 @@ final class RedeliveryCounter {
         if (brokerCount instanceof Number n) {
             return n.intValue() + 1;
         }
-        return failures.getOrDefault(identity, 0) + 1;
+        Failures known = failures.get(identity);
+        return known == null ? 1 : known.count + 1;
+    }
+
+    /** Epoch millis of the message's first failure here, or null. */
+    synchronized Long firstFailureOf(Object identity) {
+        Failures known = failures.get(identity);
+        return known == null ? null : known.firstMillis;
     }
 
     synchronized void failed(Object identity) {
-        failures.merge(identity, 1, Integer::sum);
+        failures.merge(identity, new Failures(1, System.currentTimeMillis()),
+                (old, added) -> new Failures(old.count + 1, old.firstMillis));
+    }
+
+    private record Failures(int count, long firstMillis) {
     }
 
     synchronized void settled(Object identity) {
