@@ -1,17 +1,42 @@
 package io.interchange.saga;
 
+import org.apache.camel.saga.InMemorySagaService;
+import org.apache.camel.spi.CamelContextCustomizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.util.StringUtils;
 import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
 
-/** Beans the saga routes use; none exists while interchange.saga.enabled is false. */
+/**
+ * Beans the saga routes use; none exists while interchange.saga.enabled is false. The saga service is
+ * camel-lra's, talking to an LRA coordinator ({@code interchange.saga.service=lra}, the default), or
+ * Camel's in-memory one ({@code in-memory}) for route tests: it keeps nothing across a restart, so a
+ * saga of a gateway that died is never compensated — never use it in a deployment.
+ */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "interchange.saga.enabled", havingValue = "true")
 public class SagaConfiguration {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SagaConfiguration.class);
+
+    private final boolean inMemory;
+
     public SagaConfiguration(Environment environment) {
+        String service = environment.getProperty("interchange.saga.service", "lra");
+        inMemory = "in-memory".equals(service);
+        if (!inMemory && !"lra".equals(service)) {
+            throw new IllegalStateException("interchange.saga.service must be lra or in-memory, was '" + service + "'");
+        }
+        if (inMemory) {
+            if ("true".equals(environment.getProperty("camel.lra.enabled"))) {
+                throw new IllegalStateException("interchange.saga.service=in-memory needs camel.lra.enabled=false");
+            }
+            LOG.warn("Sagas use Camel's in-memory saga service: nothing survives a restart (tests only)");
+            return;
+        }
         if (!StringUtils.hasText(environment.getProperty("camel.lra.coordinator-url"))) {
             throw new IllegalStateException("interchange.saga.enabled is true but INTERCHANGE_LRA_COORDINATOR_URL "
                     + "(camel.lra.coordinator-url) is not set: sagas need an LRA coordinator");
@@ -25,5 +50,21 @@ public class SagaConfiguration {
     @Bean
     SagaResponses sagaResponses(SagaLedger ledger) {
         return new SagaResponses(ledger);
+    }
+
+    /** A hand-made saga service works only once the context also knows it as a service. */
+    @Bean
+    CamelContextCustomizer inMemorySagaService() {
+        return camelContext -> {
+            if (inMemory) {
+                InMemorySagaService service = new InMemorySagaService();
+                camelContext.getRegistry().bind("inMemorySagaService", service);
+                try {
+                    camelContext.addService(service);
+                } catch (Exception e) {
+                    throw new IllegalStateException("Cannot add the in-memory saga service", e);
+                }
+            }
+        };
     }
 }
