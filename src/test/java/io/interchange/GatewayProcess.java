@@ -34,8 +34,14 @@ public final class GatewayProcess implements AutoCloseable {
         // Settings become environment variables, the way a deployment passes them.
         environment.forEach((name, value) -> builder.environment()
                 .put(name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
-        builder.environment().put("INTERCHANGE_HTTP_PORT", String.valueOf(LoopbackPorts.free()));
-        builder.environment().put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(LoopbackPorts.free()));
+        // Free ports unless the test fixed them (a restarted gateway on the same traffic port, for instance, so
+        // that an LRA coordinator can call it back at the address it registered before the crash).
+        if (!environment.containsKey("INTERCHANGE_HTTP_PORT")) {
+            builder.environment().put("INTERCHANGE_HTTP_PORT", String.valueOf(LoopbackPorts.free()));
+        }
+        if (!environment.containsKey("INTERCHANGE_MANAGEMENT_PORT")) {
+            builder.environment().put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(LoopbackPorts.free()));
+        }
         Path log = Path.of("target", "gateway-" + name + ".log");
         Files.createDirectories(log.getParent());
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
