@@ -31,9 +31,9 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = "1", description = "Poll threads, each a member of the group")
     private int consumersCount = 1;
 
-    @UriParam(defaultValue = "10000", description = "Records handed to the route and not yet completed, per poll"
+    @UriParam(defaultValue = "2000", description = "Records handed to the route and not yet completed, per poll"
             + " thread, before its partitions are paused")
-    private int maxInFlight = 10_000;
+    private int maxInFlight = 2_000;
 
     @UriParam(defaultValue = "500", description = "max.poll.records")
     private int maxPollRecords = 500;
