@@ -1,0 +1,91 @@
+package io.interchange.bridge.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.RouteBuilder;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+
+import io.interchange.InterchangeApplication;
+import io.interchange.brokers.Brokers;
+import io.interchange.brokers.GatewayProperties;
+
+/**
+ * The RabbitMQ component's failure paths on a real RabbitMQ server: a publish no queue is bound for
+ * fails as unroutable instead of being confirmed and lost, and a delivery whose route failed is
+ * requeued and delivered again instead of being acked.
+ */
+@DirtiesContext
+@SpringBootTest(classes = InterchangeApplication.class,
+        properties = "interchange.routes-dir=src/test/resources/routes-heartbeat")
+class RabbitComponentIT {
+
+    @DynamicPropertySource
+    static void brokers(DynamicPropertyRegistry registry) {
+        GatewayProperties.amqp(Brokers.rabbitmq()).forEach((k, v) -> registry.add(k, () -> v));
+    }
+
+    @Autowired
+    CamelContext camelContext;
+
+    @Autowired
+    ProducerTemplate producer;
+
+    @Test
+    void aPublishNoQueueTakesFailsAsUnroutable() throws Exception {
+        try (Connection connection = Brokers.rabbitmq().connect("unroutable-it")) {
+            connection.createChannel().exchangeDeclare("unroutable-it", "topic", true);
+        }
+
+        assertThatThrownBy(() -> producer.sendBody("interchange-rabbitmq:unroutable-it?routingKey=nobody.listens",
+                new byte[] {1}))
+                .isInstanceOf(CamelExecutionException.class)
+                .hasRootCauseInstanceOf(UnroutableMessageException.class)
+                .rootCause().hasMessageContaining("NO_ROUTE").hasMessageContaining("nobody.listens");
+    }
+
+    @Test
+    void aDeliveryWhoseRouteFailedIsRequeuedAndDeliveredAgain() throws Exception {
+        try (Connection connection = Brokers.rabbitmq().connect("requeue-it")) {
+            Channel channel = connection.createChannel();
+            channel.queueDeclare("requeue-it", true, false, false, null);
+            channel.basicPublish("", "requeue-it", null, "once".getBytes());
+        }
+        AtomicInteger deliveries = new AtomicInteger();
+        camelContext.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("interchange-rabbitmq:requeue-it?retryBackoffMillis=100").routeId("requeue-it")
+                        .process(exchange -> {
+                            if (deliveries.incrementAndGet() == 1) {
+                                throw new IllegalStateException("first delivery fails");
+                            }
+                        });
+            }
+        });
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> deliveries.get() >= 2);
+        try (Connection connection = Brokers.rabbitmq().connect("requeue-it-check")) {
+            Channel channel = connection.createChannel();
+            await().atMost(Duration.ofSeconds(10)).until(() -> channel.messageCount("requeue-it") == 0
+                    && channel.consumerCount("requeue-it") == 1);
+        }
+        camelContext.getRouteController().stopRoute("requeue-it");
+        assertThat(deliveries).as("failed once, then acked").hasValue(2);
+    }
+}
