@@ -94,6 +94,12 @@ public class IdempotencyConfiguration {
         }
     }
 
+    /** {@code interchange-idempotent}: the batched idempotent consumer step on the memory or jdbc store. */
+    @Bean("interchange-idempotent")
+    IdempotentComponent interchangeIdempotent(MeterRegistry meters) {
+        return new IdempotentComponent(meters);
+    }
+
     @Bean(BEAN)
     @ConditionalOnProperty(name = "interchange.idempotency.store", havingValue = "kafka")
     IdempotentRepository kafkaIdempotencyStore(IdempotencyProperties properties,

@@ -9,7 +9,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
@@ -40,6 +44,20 @@ public class JdbcKeyStore implements KeyStore {
             // take over a reservation whose lease ran out, or a confirmation past the retention
             + " WHERE (NOT t.confirmed AND t.created_at < now() - ? * INTERVAL '1 millisecond')"
             + " OR t.created_at < now() - ? * INTERVAL '1 millisecond'";
+    /** RESERVE for an array of distinct keys, inserted in the array's (sorted) order; returns the keys it reserved. */
+    private static final String RESERVE_ALL = "INSERT INTO " + TABLE + " AS t (namespace, message_key, confirmed, created_at)"
+            + " SELECT ?, u.k, FALSE, now() FROM unnest(?::varchar[]) WITH ORDINALITY AS u(k, n) ORDER BY u.n"
+            + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = FALSE, created_at = now()"
+            + " WHERE (NOT t.confirmed AND t.created_at < now() - ? * INTERVAL '1 millisecond')"
+            + " OR t.created_at < now() - ? * INTERVAL '1 millisecond'"
+            + " RETURNING message_key";
+    private static final String STATE_ALL = "SELECT message_key, confirmed FROM " + TABLE
+            + " WHERE namespace = ? AND message_key = ANY(?::varchar[])";
+    private static final String CONFIRM_ALL = "INSERT INTO " + TABLE + " (namespace, message_key, confirmed, created_at)"
+            + " SELECT ?, u.k, TRUE, now() FROM unnest(?::varchar[]) WITH ORDINALITY AS u(k, n) ORDER BY u.n"
+            + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = TRUE, created_at = now()";
+    private static final String RELEASE_ALL = "DELETE FROM " + TABLE
+            + " WHERE namespace = ? AND message_key = ANY(?::varchar[]) AND NOT confirmed";
     private static final String STATE = "SELECT confirmed FROM " + TABLE + " WHERE namespace = ? AND message_key = ?";
     private static final String CONFIRM = "UPDATE " + TABLE + " SET confirmed = TRUE, created_at = now()"
             + " WHERE namespace = ? AND message_key = ?";
@@ -116,6 +134,79 @@ public class JdbcKeyStore implements KeyStore {
         } catch (SQLException e) {
             throw new IdempotencyStoreException("reserve", e);
         }
+    }
+
+    /**
+     * One INSERT ... ON CONFLICT for all keys, then one look-up of those another exchange holds; a key
+     * released between the two is tried again (three rounds, then reported in progress).
+     */
+    @Override
+    public Map<String, Reservation> reserveAll(Collection<String> keys, Duration lease, Duration retention) {
+        Map<String, String> byStored = byStored(keys);
+        Map<String, Reservation> result = new HashMap<>();
+        try (Connection connection = dataSource.getConnection()) {
+            for (int attempt = 0; attempt < 3 && !byStored.isEmpty(); attempt++) {
+                try (PreparedStatement insert = connection.prepareStatement(RESERVE_ALL)) {
+                    insert.setString(1, namespace);
+                    insert.setArray(2, connection.createArrayOf("varchar", byStored.keySet().toArray()));
+                    insert.setLong(3, lease.toMillis());
+                    insert.setLong(4, retention.toMillis());
+                    try (ResultSet rows = insert.executeQuery()) {
+                        while (rows.next()) {
+                            result.put(byStored.remove(rows.getString(1)), Reservation.RESERVED);
+                        }
+                    }
+                }
+                if (byStored.isEmpty()) {
+                    break;
+                }
+                try (PreparedStatement state = connection.prepareStatement(STATE_ALL)) {
+                    state.setString(1, namespace);
+                    state.setArray(2, connection.createArrayOf("varchar", byStored.keySet().toArray()));
+                    try (ResultSet rows = state.executeQuery()) {
+                        while (rows.next()) {
+                            result.put(byStored.remove(rows.getString(1)),
+                                    rows.getBoolean(2) ? Reservation.CONFIRMED : Reservation.IN_PROGRESS);
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IdempotencyStoreException("reserve", e);
+        }
+        byStored.values().forEach(key -> result.put(key, Reservation.IN_PROGRESS));
+        return result;
+    }
+
+    @Override
+    public void confirmAll(Collection<String> keys) {
+        updateAll(CONFIRM_ALL, "confirm", keys);
+    }
+
+    @Override
+    public void releaseAll(Collection<String> keys) {
+        updateAll(RELEASE_ALL, "release", keys);
+    }
+
+    private void updateAll(String sql, String operation, Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, namespace);
+            statement.setArray(2, connection.createArrayOf("varchar", byStored(keys).keySet().toArray()));
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IdempotencyStoreException(operation, e);
+        }
+    }
+
+    /** Stored form -> key, sorted by the stored form: the order rows are locked in. */
+    private static Map<String, String> byStored(Collection<String> keys) {
+        Map<String, String> byStored = new TreeMap<>();
+        keys.forEach(key -> byStored.put(stored(key), key));
+        return byStored;
     }
 
     @Override

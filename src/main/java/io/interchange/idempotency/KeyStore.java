@@ -1,6 +1,9 @@
 package io.interchange.idempotency;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Where idempotency keys live. A key is first <em>reserved</em> (an exchange is processing its event)
@@ -24,7 +27,28 @@ public interface KeyStore {
      */
     Reservation reserve(String key, Duration lease, Duration retention);
 
+    /**
+     * {@link #reserve} for many distinct keys at once (one round trip where the store allows it); the
+     * result has every key. Keys are reserved in their sorted order, so two replicas reserving overlapping
+     * sets cannot deadlock each other.
+     */
+    default Map<String, Reservation> reserveAll(Collection<String> keys, Duration lease, Duration retention) {
+        Map<String, Reservation> result = new LinkedHashMap<>();
+        keys.stream().sorted().forEach(key -> result.put(key, reserve(key, lease, retention)));
+        return result;
+    }
+
     void confirm(String key);
+
+    /** {@link #confirm} for many keys at once. */
+    default void confirmAll(Collection<String> keys) {
+        keys.stream().sorted().forEach(this::confirm);
+    }
+
+    /** {@link #release} for many keys at once. */
+    default void releaseAll(Collection<String> keys) {
+        keys.stream().sorted().forEach(this::release);
+    }
 
     /** Releases a reservation; a confirmed key stays. */
     void release(String key);

@@ -122,6 +122,39 @@ public class SharedIdempotentRepository implements IdempotentRepository {
         return store;
     }
 
+    // For KeyBatcher (interchange-idempotent), which shares this repository's store, cache and meters.
+
+    IdempotencyProperties properties() {
+        return properties;
+    }
+
+    ConfirmedKeyCache cache() {
+        return cache;
+    }
+
+    void countDuplicate(boolean cacheHit) {
+        duplicates.increment();
+        if (cacheHit) {
+            cacheHits.increment();
+        }
+    }
+
+    void countInProgress() {
+        inProgress.increment();
+    }
+
+    void countStored(int keys) {
+        stored.increment(keys);
+    }
+
+    Timer latency(String operation) {
+        return switch (operation) {
+            case "reserve" -> reserveLatency;
+            case "confirm" -> confirmLatency;
+            default -> releaseLatency;
+        };
+    }
+
     private static <T> T timed(Timer timer, Supplier<T> operation) {
         long start = System.nanoTime();
         try {

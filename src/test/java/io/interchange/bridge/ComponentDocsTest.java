@@ -25,7 +25,7 @@ class ComponentDocsTest {
     @ParameterizedTest
     @ValueSource(strings = {"io.interchange.bridge.kafka.KafkaSourceEndpoint",
             "io.interchange.bridge.rabbitmq.RabbitEndpoint", "io.interchange.bridge.sqs.SqsEndpoint",
-            "io.interchange.cloudevents.CloudEventsEndpoint"})
+            "io.interchange.cloudevents.CloudEventsEndpoint", "io.interchange.idempotency.IdempotentEndpoint"})
     void everyOptionIsDescribedAndDocumented(String endpointClass) throws Exception {
         Class<?> endpoint = Class.forName(endpointClass);
         String scheme = endpoint.getAnnotation(UriEndpoint.class).scheme();

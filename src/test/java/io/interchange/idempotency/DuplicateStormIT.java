@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Header;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -94,24 +95,28 @@ class DuplicateStormIT {
         rabbit.close();
     }
 
-    @Test
-    void tenThousandEventsDeliveredThreeTimesToTwoGatewaysArriveExactlyOnce() throws Exception {
+    /** The same route with Camel's idempotentConsumer EIP and with the batched step interchange-idempotent. */
+    @ParameterizedTest
+    @ValueSource(strings = {"storm", "storm-batched"})
+    void tenThousandEventsDeliveredThreeTimesToTwoGatewaysArriveExactlyOnce(String route) throws Exception {
         Faults faults = new Faults();
-        storm("storm-clean", faults);
+        storm(route, "clean", faults);
         assertThat(faults.injected).hasValue(0);
     }
 
-    @Test
-    void withFivePercentOfFirstAttemptsFailingStillExactlyOnceNoneLost() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"storm", "storm-batched"})
+    void withFivePercentOfFirstAttemptsFailingStillExactlyOnceNoneLost(String route) throws Exception {
         Faults faults = new Faults();
         for (int i = 0; i < EVENTS; i += 20) {
             faults.failFirstAttemptOf("e-" + i);
         }
-        storm("storm-faults", faults);
+        storm(route, "faults", faults);
         assertThat(faults.injected).as("first attempts failed").hasValue(EVENTS / 20);
     }
 
-    private void storm(String run, Faults faults) throws Exception {
+    private void storm(String route, String variant, Faults faults) throws Exception {
+        String run = route + "-" + variant;
         String in = run + ".in";
         String out = run + ".out";
         String dlx = run + ".dlx";
@@ -144,8 +149,8 @@ class DuplicateStormIT {
             }
         });
 
-        gateways.add(gateway(run, "a", in + ".a", out, dlx, faults));
-        gateways.add(gateway(run, "b", in + ".b", out, dlx, faults));
+        gateways.add(gateway(route, run, "a", in + ".a", out, dlx, faults));
+        gateways.add(gateway(route, run, "b", in + ".b", out, dlx, faults));
 
         long begin = System.nanoTime();
         publishShuffled(in);
@@ -202,7 +207,7 @@ class DuplicateStormIT {
         }
     }
 
-    private static ConfigurableApplicationContext gateway(String run, String name, String queue, String out, String dlx,
+    private static ConfigurableApplicationContext gateway(String route, String run, String name, String queue, String out, String dlx,
             Faults faults) {
         PostgresBroker postgres = Brokers.postgres();
         List<String> args = new ArrayList<>();
@@ -219,7 +224,7 @@ class DuplicateStormIT {
                 "--storm.queue=" + queue,
                 "--storm.out=" + out,
                 "--interchange.dead-letter.destinations." + ROUTE + "=interchange-rabbitmq:" + dlx,
-                "--camel.main.routes-include-pattern=file:src/test/resources/routes-idempotency/storm.yaml,"
+                "--camel.main.routes-include-pattern=file:src/test/resources/routes-idempotency/" + route + ".yaml,"
                         + "file:routes/dead-letter.yaml"));
         return new SpringApplicationBuilder(InterchangeApplication.class)
                 .initializers(context -> context.getBeanFactory().registerSingleton("stormFaults", faults))

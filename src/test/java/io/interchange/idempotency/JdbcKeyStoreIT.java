@@ -138,4 +138,59 @@ class JdbcKeyStoreIT {
         assertThat(store.reserve(key, LEASE, RETENTION)).isEqualTo(Reservation.CONFIRMED);
         assertThat(JdbcKeyStore.stored(key)).startsWith("sha256:").hasSize(71);
     }
+
+    @Test
+    void batchesFromFourReplicasInShuffledOrderSeeExactlyOneWinnerPerKeyAndNoDeadlock() throws Exception {
+        JdbcKeyStore store = store("batch-race");
+        int keys = 2000;
+        AtomicInteger reserved = new AtomicInteger();
+        AtomicInteger blocked = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<Void>> replicas = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                long seed = r;
+                replicas.add(() -> {
+                    List<String> all = new ArrayList<>();
+                    for (int k = 0; k < keys; k++) {
+                        all.add("key-" + k);
+                    }
+                    java.util.Collections.shuffle(all, new java.util.Random(seed));
+                    for (int from = 0; from < keys; from += 250) {
+                        store.reserveAll(all.subList(from, from + 250), LEASE, RETENTION).values()
+                                .forEach(outcome -> (outcome == Reservation.RESERVED ? reserved : blocked).incrementAndGet());
+                    }
+                    return null;
+                });
+            }
+            for (Future<Void> replica : pool.invokeAll(replicas)) {
+                replica.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(reserved.get()).isEqualTo(keys);
+        assertThat(blocked.get()).isEqualTo(3 * keys);
+        assertThat(store.size()).isEqualTo(keys);
+    }
+
+    @Test
+    void batchedConfirmReleaseAndReserveAgree() {
+        JdbcKeyStore store = store("batch-states");
+        String longKey = "k".repeat(5000);
+        assertThat(store.reserveAll(List.of("a", "b", "c", longKey), LEASE, RETENTION))
+                .containsOnlyKeys("a", "b", "c", longKey).allSatisfy((key, outcome) -> assertThat(outcome)
+                        .isEqualTo(Reservation.RESERVED));
+        store.confirmAll(List.of("a", longKey));
+        store.releaseAll(List.of("a", "b"));
+        assertThat(store.reserveAll(List.of("a", "b", "c", longKey, "d"), LEASE, RETENTION))
+                .containsEntry("a", Reservation.CONFIRMED).as("a confirmed key is not released")
+                .containsEntry("b", Reservation.RESERVED).as("released: processed again")
+                .containsEntry("c", Reservation.IN_PROGRESS)
+                .containsEntry(longKey, Reservation.CONFIRMED)
+                .containsEntry("d", Reservation.RESERVED);
+        store.confirmAll(List.of("never-reserved"));
+        assertThat(store.isConfirmed("never-reserved", RETENTION)).as("confirm records a key the cleanup removed")
+                .isTrue();
+    }
 }

@@ -1,0 +1,269 @@
+package io.interchange.idempotency;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.spi.Synchronization;
+import org.apache.camel.support.ExchangeHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The engine of {@code interchange-idempotent}: one thread that takes every key waiting to be reserved,
+ * confirmed or released and does each kind in one store round trip, then hands the waiting exchanges
+ * to one thread per route, which continues them in the order they arrived. Nothing waits on purpose: at a low rate a batch is one key (one
+ * round trip of latency); under load the keys that arrive during a round trip form the next batch, so the
+ * store sees a few statements per second instead of two per event.
+ *
+ * <p>A key is reserved before its exchange goes on, so a duplicate on any replica sees it (the same
+ * contract as {@link SharedIdempotentRepository#add}); it is confirmed when the exchange completed, and
+ * released when it failed or was dead-lettered, so the redelivery or a replay is processed. Confirmations
+ * are written after the exchange completed, like Camel's idempotent consumer: if the gateway dies in the
+ * few milliseconds between, the key stays reserved until its lease ends.
+ */
+final class KeyBatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyBatcher.class);
+
+    /** Most keys of one kind per statement. */
+    static final int MAX_BATCH = 1000;
+
+    private record Reserve(String key, Exchange exchange, AsyncCallback callback) {
+    }
+
+    private record Outcome(String key, boolean processed) {
+    }
+
+    private final SharedIdempotentRepository repository;
+    private final KeyStore store;
+    private final BlockingQueue<Object> work = new LinkedBlockingQueue<>();
+    private final DistributionSummary batchSizes;
+    private final Thread thread;
+    private final Map<String, ExecutorService> continuations = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+
+    KeyBatcher(SharedIdempotentRepository repository, MeterRegistry meters) {
+        this.repository = repository;
+        this.store = repository.store();
+        this.batchSizes = DistributionSummary.builder("interchange.idempotency.batch.size")
+                .tag("store", store.name())
+                .description("Keys reserved in one store round trip by interchange-idempotent").register(meters);
+        this.thread = new Thread(this::loop, "interchange-idempotency");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Reserves {@code key}, then continues the exchange on this batcher's thread (or fails it, or stops it as a duplicate). */
+    void reserve(String key, Exchange exchange, AsyncCallback callback) {
+        if (!running) {
+            exchange.setException(new IdempotencyStoreException("reserve",
+                    new IllegalStateException("the gateway is stopping")));
+            callback.done(false);
+            return;
+        }
+        work.add(new Reserve(key, exchange, callback));
+    }
+
+    /** True (and the exchange marked a duplicate) when the cache knows the key was processed: no thread hop. */
+    boolean dropIfConfirmed(String key, Exchange exchange) {
+        if (!repository.cache().isConfirmed(key)) {
+            return false;
+        }
+        duplicate(exchange, true);
+        return true;
+    }
+
+    private void outcome(String key, boolean processed) {
+        work.add(new Outcome(key, processed));
+    }
+
+    /** Finishes what is queued (confirmations included), then stops the thread. */
+    void stop() throws InterruptedException {
+        running = false;
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+        for (ExecutorService executor : continuations.values()) {
+            executor.shutdown();
+        }
+    }
+
+    private void loop() {
+        List<Object> batch = new ArrayList<>();
+        while (running || !work.isEmpty()) {
+            try {
+                Object first = work.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                work.drainTo(batch, MAX_BATCH - 1);
+                process(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("Idempotency batch failed unexpectedly", e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void process(List<Object> batch) {
+        List<String> confirms = new ArrayList<>();
+        List<String> releases = new ArrayList<>();
+        List<Reserve> reserves = new ArrayList<>();
+        for (Object item : batch) {
+            if (item instanceof Reserve reserve) {
+                reserves.add(reserve);
+            } else if (item instanceof Outcome outcome) {
+                (outcome.processed() ? confirms : releases).add(outcome.key());
+            }
+        }
+        // Outcomes first: a redelivery reserving a key its failed attempt released finds it free.
+        if (!confirms.isEmpty()) {
+            write("confirm", confirms);
+        }
+        if (!releases.isEmpty()) {
+            write("release", releases);
+        }
+        if (!reserves.isEmpty()) {
+            reserveAll(reserves);
+        }
+    }
+
+    private void write(String operation, List<String> keys) {
+        long start = System.nanoTime();
+        try {
+            if ("confirm".equals(operation)) {
+                store.confirmAll(keys);
+                keys.forEach(repository.cache()::confirmed);
+                repository.countStored(keys.size());
+            } else {
+                keys.forEach(repository.cache()::forget);
+                store.releaseAll(keys);
+            }
+        } catch (RuntimeException e) {
+            // The exchanges are complete; their keys stay reserved until the lease ends.
+            LOG.warn("Could not {} {} idempotency keys (they count as in progress until the lease of {} ends): {}",
+                    operation, keys.size(), repository.properties().lease(), e.getMessage());
+        } finally {
+            repository.latency(operation).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void reserveAll(List<Reserve> reserves) {
+        // One reservation per distinct key; a second delivery of it in the same batch is in progress.
+        Map<String, KeyStore.Reservation> results = new LinkedHashMap<>();
+        Set<String> toStore = new LinkedHashSet<>();
+        for (Reserve reserve : reserves) {
+            if (!results.containsKey(reserve.key()) && !toStore.contains(reserve.key())) {
+                if (repository.cache().isConfirmed(reserve.key())) {
+                    results.put(reserve.key(), KeyStore.Reservation.CONFIRMED);
+                } else {
+                    toStore.add(reserve.key());
+                }
+            }
+        }
+        RuntimeException failure = null;
+        Map<String, KeyStore.Reservation> stored = Map.of();
+        if (!toStore.isEmpty()) {
+            batchSizes.record(toStore.size());
+            Timer latency = repository.latency("reserve");
+            long start = System.nanoTime();
+            try {
+                stored = store.reserveAll(toStore, repository.properties().lease(), repository.properties().retention());
+            } catch (RuntimeException e) {
+                failure = e instanceof IdempotencyStoreException ? e : new IdempotencyStoreException("reserve", e);
+            } finally {
+                latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+        }
+        Set<String> owned = new HashSet<>();
+        Map<String, List<Runnable>> byRoute = new LinkedHashMap<>();
+        for (Reserve reserve : reserves) {
+            String key = reserve.key();
+            Exchange exchange = reserve.exchange();
+            KeyStore.Reservation cached = results.get(key);
+            if (cached == KeyStore.Reservation.CONFIRMED) {
+                duplicate(exchange, true);
+            } else if (failure != null) {
+                exchange.setException(failure);
+            } else {
+                KeyStore.Reservation reservation = stored.getOrDefault(key, KeyStore.Reservation.IN_PROGRESS);
+                if (reservation == KeyStore.Reservation.RESERVED && owned.add(key)) {
+                    exchange.getExchangeExtension().addOnCompletion(new Completion(key));
+                } else if (reservation == KeyStore.Reservation.CONFIRMED) {
+                    repository.cache().confirmed(key);
+                    duplicate(exchange, false);
+                } else {
+                    repository.countInProgress();
+                    exchange.setException(new KeyInProgressException(key));
+                }
+            }
+            String route = exchange.getFromRouteId() == null ? "" : exchange.getFromRouteId();
+            byRoute.computeIfAbsent(route, r -> new ArrayList<>()).add(() -> reserve.callback().done(false));
+        }
+        // Each route goes on on its own thread, in arrival order: a slow step in one route delays neither
+        // the store round trips nor the other routes.
+        byRoute.forEach((route, continuations) -> continuation(route).execute(() -> {
+            for (Runnable continuation : continuations) {
+                try {
+                    continuation.run();
+                } catch (RuntimeException e) {
+                    LOG.error("Continuing an exchange of route '{}' after its idempotency check failed", route, e);
+                }
+            }
+        }));
+    }
+
+    private ExecutorService continuation(String route) {
+        return continuations.computeIfAbsent(route, r -> Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, "interchange-idempotency-" + (r.isEmpty() ? "route" : r));
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    private void duplicate(Exchange exchange, boolean cacheHit) {
+        repository.countDuplicate(cacheHit);
+        exchange.setProperty(IdempotentEndpoint.DUPLICATE_PROPERTY, true);
+        exchange.setRouteStop(true);
+    }
+
+    /** Confirms the key when its exchange completed, releases it when the exchange failed or was dead-lettered. */
+    private final class Completion implements Synchronization {
+
+        private final String key;
+
+        Completion(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public void onComplete(Exchange exchange) {
+            outcome(key, !ExchangeHelper.isFailureHandled(exchange));
+        }
+
+        @Override
+        public void onFailure(Exchange exchange) {
+            outcome(key, false);
+        }
+    }
+}
