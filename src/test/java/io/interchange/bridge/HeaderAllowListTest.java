@@ -16,7 +16,6 @@ class HeaderAllowListTest {
             assertThat(list.allows("Content-Type")).isTrue();
             assertThat(list.allows("CE_ID")).isTrue();
             assertThat(list.allows("kafka.KEY")).isFalse();
-            assertThat(list.allows("interchange-publish-seq")).isTrue();
         }
     }
 

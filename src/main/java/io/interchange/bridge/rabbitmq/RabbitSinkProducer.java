@@ -36,9 +36,6 @@ import io.interchange.bridge.MessageTooLargeException;
  */
 public class RabbitSinkProducer extends DefaultAsyncProducer {
 
-    /** Ties a basic.return to its publish; RabbitMQ sends the return before the ack of the same message. */
-    static final String PUBLISH_SEQUENCE_HEADER = "interchange-publish-seq";
-
     private static final Logger LOG = LoggerFactory.getLogger(RabbitSinkProducer.class);
 
     private final RabbitEndpoint endpoint;
@@ -82,7 +79,6 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
             synchronized (publishLock) {
                 Channel ch = openChannel();
                 long sequence = ch.getNextPublishSeqNo();
-                headers.put(PUBLISH_SEQUENCE_HEADER, sequence);
                 AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                         .deliveryMode(endpoint.isPersistent() ? 2 : 1)
                         .contentType(message.getHeader(Exchange.CONTENT_TYPE, String.class))
@@ -90,7 +86,8 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                         .timestamp(new Date())
                         .build();
                 pending.put(sequence, new Pending(exchange, callback,
-                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getConfirmTimeoutMillis())));
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getConfirmTimeoutMillis()),
+                        routingKey, body, headers));
                 try {
                     ch.basicPublish(endpoint.getExchangeName(), routingKey, endpoint.isMandatory(), properties, body);
                 } catch (IOException | RuntimeException e) {
@@ -133,13 +130,18 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
         ch.addConfirmListener((sequence, multiple) -> confirmed(sequence, multiple, null),
                 (sequence, multiple) -> confirmed(sequence, multiple, "RabbitMQ nacked the message"));
         ch.addReturnListener(returned -> {
-            Object sequence = returned.getProperties().getHeaders() == null ? null
-                    : returned.getProperties().getHeaders().get(PUBLISH_SEQUENCE_HEADER);
-            Pending p = sequence instanceof Number n ? pending.get(n.longValue()) : null;
-            if (p != null) {
-                p.returned = "RabbitMQ returned the message as unroutable: " + returned.getReplyCode() + " "
-                        + returned.getReplyText() + " (exchange '" + returned.getExchange() + "', routing key '"
-                        + returned.getRoutingKey() + "')";
+            String reason = "RabbitMQ returned the message as unroutable: " + returned.getReplyCode() + " "
+                    + returned.getReplyText() + " (exchange '" + returned.getExchange() + "', routing key '"
+                    + returned.getRoutingKey() + "')";
+            // RabbitMQ sends a return before the ack of the same publish, and a return names no sequence
+            // number: every publish still waiting that is the same message (routing key, headers, body) is
+            // failed. Two identical publishes route alike, so this fails the returned one, and if a binding
+            // changed between them, one more that is then redelivered: a duplicate, never a loss.
+            for (Pending p : pending.values()) {
+                if (p.returned == null && p.isMessage(returned.getRoutingKey(), returned.getProperties().getHeaders(),
+                        returned.getBody())) {
+                    p.returned = reason;
+                }
             }
         });
         ch.addShutdownListener(cause -> channelClosed(ch, cause));
@@ -228,12 +230,36 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
         final Exchange exchange;
         final AsyncCallback callback;
         final long deadlineNanos;
+        final String routingKey;
+        final byte[] body;
+        final Map<String, Object> headers;
         volatile String returned;
 
-        Pending(Exchange exchange, AsyncCallback callback, long deadlineNanos) {
+        Pending(Exchange exchange, AsyncCallback callback, long deadlineNanos, String routingKey, byte[] body,
+                Map<String, Object> headers) {
             this.exchange = exchange;
             this.callback = callback;
             this.deadlineNanos = deadlineNanos;
+            this.routingKey = routingKey;
+            this.body = body;
+            this.headers = headers;
+        }
+
+        /** Whether a returned message is this publish (header values compared as text: AMQP decodes strings as LongString). */
+        boolean isMessage(String returnedRoutingKey, Map<String, Object> returnedHeaders, byte[] returnedBody) {
+            if (!routingKey.equals(returnedRoutingKey) || !java.util.Arrays.equals(body, returnedBody)) {
+                return false;
+            }
+            Map<String, Object> other = returnedHeaders == null ? Map.of() : returnedHeaders;
+            if (headers.size() != other.size()) {
+                return false;
+            }
+            for (Map.Entry<String, Object> header : headers.entrySet()) {
+                if (!String.valueOf(header.getValue()).equals(String.valueOf(other.get(header.getKey())))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         void finish(String failure) {

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
@@ -22,6 +27,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 
 import io.interchange.InterchangeApplication;
+import io.interchange.bridge.BridgeHeaders;
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.GatewayProperties;
 
@@ -57,6 +63,43 @@ class RabbitComponentIT {
                 .isInstanceOf(CamelExecutionException.class)
                 .hasRootCauseInstanceOf(UnroutableMessageException.class)
                 .rootCause().hasMessageContaining("NO_ROUTE").hasMessageContaining("nobody.listens");
+    }
+
+    /**
+     * Returns carry no sequence number: with routable and unroutable publishes in flight together, exactly
+     * the unroutable ones fail and every routable one is confirmed and in the queue.
+     */
+    @Test
+    void amongPipelinedPublishesExactlyTheUnroutableOnesFail() throws Exception {
+        try (Connection connection = Brokers.rabbitmq().connect("mixed-it")) {
+            Channel channel = connection.createChannel();
+            channel.exchangeDeclare("mixed-it", "topic", true);
+            channel.queueDeclare("mixed-it", true, false, false, null);
+            channel.queuePurge("mixed-it");
+            channel.queueBind("mixed-it", "mixed-it", "bound.#");
+        }
+        List<Future<Object>> sends = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            // Same bodies on both sides, so only the routing key tells them apart.
+            String routingKey = i % 3 == 0 ? "nobody.listens" : "bound.key";
+            sends.add(producer.asyncRequestBodyAndHeader("interchange-rabbitmq:mixed-it?useMessageRoutingKey=true",
+                    ("m-" + (i / 2)).getBytes(), BridgeHeaders.ROUTING_KEY, routingKey));
+        }
+        int failed = 0;
+        for (int i = 0; i < sends.size(); i++) {
+            try {
+                sends.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(i % 3).as("publish %d was confirmed", i).isNotZero();
+            } catch (ExecutionException e) {
+                assertThat(i % 3).as("publish %d failed: %s", i, e.getCause()).isZero();
+                assertThat(e).hasRootCauseInstanceOf(UnroutableMessageException.class);
+                failed++;
+            }
+        }
+        assertThat(failed).isEqualTo(134);
+        try (Connection connection = Brokers.rabbitmq().connect("mixed-it-check")) {
+            assertThat(connection.createChannel().messageCount("mixed-it")).isEqualTo(400 - 134);
+        }
     }
 
     @Test
