@@ -52,11 +52,16 @@ public final class CloudEventAttributes {
 
     /** The attribute a neutral header carries, or null when the header is not one. */
     public static String attributeOfHeader(String header) {
-        if (header == null || header.length() <= HEADER_PREFIX.length()
-                || !header.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())) {
+        if (!isAttributeHeader(header)) {
             return null;
         }
         return header.substring(HEADER_PREFIX.length()).toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether a header is a neutral {@code ce-<attribute>} header (no allocation: called per header per message). */
+    public static boolean isAttributeHeader(String header) {
+        return header != null && header.length() > HEADER_PREFIX.length()
+                && header.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length());
     }
 
     public static boolean isExtension(String attribute) {

@@ -2,9 +2,7 @@ package io.interchange.cloudevents;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -140,7 +138,7 @@ public class CloudEventsProducer extends DefaultProducer {
         CloudEventCodec.Written written = codec.write(event, binding, endpoint.contentMode(),
                 Boolean.TRUE.equals(exchange.getProperty(IMPLIED_JSON_PROPERTY, Boolean.class)),
                 endpoint.getMaxMessageAttributes());
-        removeHeaders(message, h -> CloudEventAttributes.attributeOfHeader(h) != null || CloudEventCodec.isBindingHeader(h));
+        removeHeaders(message, h -> CloudEventAttributes.isAttributeHeader(h) || CloudEventCodec.isBindingHeader(h));
         message.getHeaders().putAll(written.headers());
         message.setBody(written.body());
         if (binding == HeaderBinding.KAFKA && endpoint.isKeyFromPartitionKey()) {
@@ -164,7 +162,7 @@ public class CloudEventsProducer extends DefaultProducer {
     }
 
     static void setNeutral(Message message, EventEnvelope event) {
-        removeHeaders(message, h -> CloudEventAttributes.attributeOfHeader(h) != null);
+        removeHeaders(message, CloudEventAttributes::isAttributeHeader);
         event.attributes().forEach((name, value) -> message.setHeader(CloudEventAttributes.header(name), value));
         message.setBody(event.data());
     }
@@ -175,11 +173,7 @@ public class CloudEventsProducer extends DefaultProducer {
     }
 
     private static void removeHeaders(Message message, java.util.function.Predicate<String> which) {
-        List<String> names = new ArrayList<>(message.getHeaders().keySet());
-        for (String name : names) {
-            if (which.test(name)) {
-                message.removeHeader(name);
-            }
-        }
+        // one pass with the iterator's remove, instead of a copy of the names and a look-up per removal
+        message.getHeaders().keySet().removeIf(which);
     }
 }

@@ -83,7 +83,12 @@ public class HeaderBinding {
     }
 
     public boolean hasAttributeHeaders(Map<String, Object> headers) {
-        return headers.keySet().stream().anyMatch(h -> prefixOf(h) != null);
+        for (String header : headers.keySet()) {
+            if (prefixOf(header) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A header that belongs to this binding's representation of an event. */
@@ -100,9 +105,9 @@ public class HeaderBinding {
             if (p == null || header.getValue() == null) {
                 continue;
             }
-            String canonical = readPrefixes.stream().filter(r -> r.equalsIgnoreCase(p)).findFirst().orElse(p);
-            if (!prefixesSeen.contains(canonical)) {
-                prefixesSeen.add(canonical);
+            // prefixOf returns one of readPrefixes itself
+            if (!prefixesSeen.contains(p)) {
+                prefixesSeen.add(p);
             }
             attributes.put(header.getKey().substring(p.length()), attributeValue(header.getValue()));
         }
@@ -148,7 +153,13 @@ public class HeaderBinding {
     }
 
     static boolean isContentTypeHeader(String header) {
-        return CONTENT_TYPE_HEADERS.stream().anyMatch(header::equalsIgnoreCase);
+        // per header of every message: no stream
+        for (String contentType : CONTENT_TYPE_HEADERS) {
+            if (contentType.equalsIgnoreCase(header)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Strings stay strings; AMQP's native integers and booleans keep their type, its timestamps become RFC 3339. */
