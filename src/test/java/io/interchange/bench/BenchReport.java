@@ -70,23 +70,28 @@ final class BenchReport {
                 settings.get("records"), settings.get("recordBytes"), settings.get("keys"), settings.get("partitions"),
                 settings.get("rabbitmq")));
 
-        md.append("| copier | guarantees | msg/s median (min-max) | ratio to baseline | runs | copier CPU us/msg |"
-                + " RabbitMQ CPU us/msg | max RSS MiB |\n|---|---|---|---|---|---|---|---|\n");
+        md.append("| copier | guarantees | msg/s median (min-max) | ratio to baseline | ratio to baseline-headers | runs |"
+                + " copier CPU us/msg | RabbitMQ CPU us/msg | PostgreSQL CPU us/msg | max RSS MiB |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Object> ratios = (Map<String, Object>) throughput.get("ratioOfMedians");
+        Map<String, Object> headerRatios = (Map<String, Object>) throughput.getOrDefault("ratioOfMediansToBaselineHeaders",
+                Map.of());
         for (String copier : ratios.keySet()) {
             String name = switch (copier) {
                 case "baseline" -> String.format("raw clients (baseline): async confirms, up to %,d outstanding,"
-                        + " commit of confirmed", ((Number) settings.getOrDefault("maxOutstanding", 0)).intValue());
-                case "interchange" -> "Interchange, routes/orders-kafka-to-rabbitmq.yaml as shipped";
-                default -> "Interchange variant `" + copier + "` (see settings)";
+                        + " commit of confirmed; bytes only", ((Number) settings.getOrDefault("maxOutstanding", 0)).intValue());
+                case "baseline-headers" -> "raw clients, the same, copying the record's headers (ce_*) too";
+                default -> String.valueOf(settings.getOrDefault("variant " + copier,
+                        "Interchange variant `" + copier + "` (see settings)"));
             };
-            String guarantees = copier.equals("baseline") ? "at-least-once" : "at-least-once, per-partition order";
+            String guarantees = copier.startsWith("baseline") ? "at-least-once"
+                    : copier.contains("dedupe") ? "at-least-once, per-partition order, each (source, id) once"
+                            : "at-least-once, per-partition order";
             md.append(row(name, guarantees, (Map<String, Object>) throughput.get(copier),
-                    String.format("%.2f", ((Number) ratios.get(copier)).doubleValue()), runs, copier));
+                    String.format("%.2f", ((Number) ratios.get(copier)).doubleValue()),
+                    headerRatios.get(copier) == null ? "" : String.format("%.2f", ((Number) headerRatios.get(copier)).doubleValue()),
+                    runs, copier));
         }
-        md.append("| Interchange + CloudEvents wrapping | | not built yet | | | | | |\n");
-        md.append("| Interchange + idempotent consumer (dedupe) | | not built yet | | | | | |\n");
-        md.append("| Interchange + CloudEvents + dedupe (target >= 0.90) | | not built yet | | | | | |\n");
         md.append("| Saga route | | not built yet | | | | | |\n\n");
         md.append("Ratio per repetition (run i / baseline run i): ")
                 .append(throughput.get("ratioPerRepetition")).append(".\n\n");
@@ -99,7 +104,7 @@ final class BenchReport {
                     l.get("achievedRate"), l.get("received"), l.get("sent"), l.get("p50Ms"), l.get("p99Ms"),
                     l.get("p999Ms"), l.get("maxMs")));
         }
-        md.append("| Interchange + CloudEvents + dedupe | not built yet | | | | | |\n\n");
+        md.append("\n");
 
         md.append("Gateway process start to readiness 200 (s), every gateway start of this run in order (all"
                 + " variants): ");
@@ -108,19 +113,20 @@ final class BenchReport {
         latency.stream().filter(l -> l.get("startupToReadySeconds") != null)
                 .forEach(l -> md.append(" + latency run ").append(l.get("startupToReadySeconds")));
         md.append("; max RSS under load (MiB) per run: ").append(runs.stream()
-                .filter(r -> "interchange".equals(r.get("copier")))
-                .map(r -> String.valueOf(r.get("maxRssMiB"))).toList()).append(".\n\n");
+                .filter(r -> !String.valueOf(r.get("copier")).startsWith("baseline"))
+                .map(r -> r.get("copier") + " " + r.get("maxRssMiB")).toList()).append(".\n\n");
 
         md.append("Per run (noise: `other cores` is the CPU that processes outside this benchmark used during the"
                 + " run, from /proc/stat; 2.0 would be the whole machine):\n\n");
-        md.append("| run | msg/s | s first-to-all | s start-to-all | ready s | copier us/msg | RabbitMQ us/msg |"
-                + " Kafka us/msg | machine busy cores | other cores | load avg before |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| run | msg/s | s measured | s start-to-all | ready s | copier us/msg | RabbitMQ us/msg |"
+                + " Kafka us/msg | PostgreSQL us/msg | machine busy cores | other cores | load avg before |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> r : runs) {
-            md.append(String.format("| %s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.get("copier"),
+            md.append(String.format("| %s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.get("copier"),
                     r.get("repetition"), r.get("msgPerSecond"), r.get("secondsFirstToAll"), r.get("secondsStartToAll"),
                     r.get("startupToReadySeconds") == null ? "" : r.get("startupToReadySeconds"),
                     r.get("copierCpuMicrosPerMsg"), r.get("rabbitmqCpuMicrosPerMsg"), r.get("kafkaCpuMicrosPerMsg"),
+                    r.getOrDefault("postgresCpuMicrosPerMsg", ""),
                     r.get("machineBusyCores"), r.get("otherProcessesCores"), r.get("loadAverageBefore")));
         }
         md.append("\n");
@@ -136,17 +142,19 @@ final class BenchReport {
 
     @SuppressWarnings("unchecked")
     private static String row(String name, String guarantees, Map<String, Object> summary, String ratio,
-            List<Map<String, Object>> runs, String copier) {
+            String headerRatio, List<Map<String, Object>> runs, String copier) {
         List<Map<String, Object>> mine = runs.stream().filter(r -> copier.equals(r.get("copier"))).toList();
-        return String.format("| %s | %s | %,d (%,d-%,d) | %s | %d | %s | %s | %s |%n", name, guarantees,
+        return String.format("| %s | %s | %,d (%,d-%,d) | %s | %s | %d | %s | %s | %s | %s |%n", name, guarantees,
                 ((Number) summary.get("median")).longValue(), ((Number) summary.get("min")).longValue(),
-                ((Number) summary.get("max")).longValue(), ratio, mine.size(),
+                ((Number) summary.get("max")).longValue(), ratio, headerRatio, mine.size(),
                 medianOf(mine, "copierCpuMicrosPerMsg"), medianOf(mine, "rabbitmqCpuMicrosPerMsg"),
+                medianOf(mine, "postgresCpuMicrosPerMsg"),
                 mine.stream().mapToLong(r -> ((Number) r.get("maxRssMiB")).longValue()).max().orElse(-1));
     }
 
     private static Object medianOf(List<Map<String, Object>> runs, String key) {
-        List<Double> values = runs.stream().map(r -> ((Number) r.get(key)).doubleValue()).sorted().toList();
+        List<Double> values = runs.stream().filter(r -> r.get(key) != null).map(r -> ((Number) r.get(key)).doubleValue())
+                .sorted().toList();
         return values.isEmpty() ? "" : values.get(values.size() / 2);
     }
 }

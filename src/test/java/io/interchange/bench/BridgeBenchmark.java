@@ -31,6 +31,7 @@ import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.GatewayProperties;
 import io.interchange.brokers.KafkaBroker;
+import io.interchange.brokers.PostgresBroker;
 import io.interchange.brokers.RabbitMqBroker;
 
 /**
@@ -46,6 +47,8 @@ public final class BridgeBenchmark {
     static final String TOPIC = "bench-orders";
 
     final int records = Integer.getInteger("bench.records", 200_000);
+    /** Records each copier moves before the measured ones, so the figures are of a warmed-up JVM (JIT done). */
+    final int warmup = Integer.getInteger("bench.warmup", 60_000);
     final int recordBytes = Integer.getInteger("bench.recordBytes", 1024);
     final int keys = Integer.getInteger("bench.keys", 1000);
     final int partitions = Integer.getInteger("bench.partitions", 6);
@@ -63,20 +66,44 @@ public final class BridgeBenchmark {
     final Path jar;
     KafkaBroker kafka;
     RabbitMqBroker rabbit;
+    PostgresBroker postgres;
     Connection amqp;
     Channel admin;
     final Map<String, Object> report = new LinkedHashMap<>();
 
-    /** A copier under test: the raw baseline, or a gateway jar with JVM options. */
-    record Copier(String label, boolean gateway, Path jar, List<String> jvmOptions) {
+    /**
+     * A copier under test: the raw baseline, or a gateway jar with JVM options running {@code routes} (a route
+     * file, with routes/dead-letter.yaml), with the idempotency store on PostgreSQL when {@code dedupe}.
+     */
+    record Copier(String label, String description, boolean gateway, Path jar, List<String> jvmOptions,
+            String routes, boolean dedupe) {
     }
 
+    /** The gateway variants: label -> route file and what it does. */
+    static final Map<String, String[]> VARIANTS = new LinkedHashMap<>();
+
+    static {
+        VARIANTS.put("plain", new String[] {"bench/routes/plain.yaml",
+                "Interchange plain: bytes and headers as they are (bench/routes/plain.yaml)"});
+        VARIANTS.put("cloudevents", new String[] {"routes/orders-kafka-to-rabbitmq.yaml",
+                "Interchange + CloudEvents read and written: routes/orders-kafka-to-rabbitmq.yaml as shipped"});
+        VARIANTS.put("cloudevents-dedupe", new String[] {"bench/routes/cloudevents-dedupe.yaml",
+                "Interchange + CloudEvents + idempotent consumer on PostgreSQL (bench/routes/cloudevents-dedupe.yaml)"});
+        VARIANTS.put("cloudevents-structured", new String[] {"bench/routes/cloudevents-structured.yaml",
+                "Interchange + CloudEvents written in structured mode (bench/routes/cloudevents-structured.yaml)"});
+    }
+
+    static final String DEFAULT_VARIANTS = "plain,cloudevents,cloudevents-dedupe";
+
     Copier baseline;
-    Copier gatewayCopier;
+    /** The baseline copying each record's headers too: RabbitMQ then stores what the gateway sends it. */
+    Copier baselineHeaders;
+    /** The gateway variants measured, from -Dbench.variants (default: DEFAULT_VARIANTS). */
+    final List<Copier> gateways = new ArrayList<>();
     /** Extra gateway variants for a before/after comparison in the same run (throughput only). */
     final List<Copier> compared = new ArrayList<>();
 
-    record CpuSnapshot(long nanos, long machine, long copier, long rabbit, long kafka, long bench) {
+    record CpuSnapshot(long nanos, long machine, long copier, long rabbit, long kafka, long bench, long postgres) {
     }
 
     BridgeBenchmark() throws Exception {
@@ -85,8 +112,17 @@ public final class BridgeBenchmark {
                     .orElseThrow(() -> new IllegalStateException("no target/interchange-*.jar: run ./mvnw package"));
         }
         List<String> gatewayOptions = gatewayJvmOptions.isEmpty() ? List.of() : List.of(gatewayJvmOptions.split("\\s+"));
-        baseline = new Copier("baseline", false, null, List.of());
-        gatewayCopier = new Copier("interchange", true, jar, gatewayOptions);
+        baseline = new Copier("baseline", "raw clients (baseline)", false, null, List.of(), null, false);
+        baselineHeaders = new Copier("baseline-headers", "raw clients copying the record's headers too", false, null,
+                List.of(), null, false);
+        for (String label : System.getProperty("bench.variants", DEFAULT_VARIANTS).split(",")) {
+            String[] variant = VARIANTS.get(label.strip());
+            if (variant == null) {
+                throw new IllegalArgumentException("bench.variants: no variant '" + label + "'; known: " + VARIANTS.keySet());
+            }
+            gateways.add(new Copier(label.strip(), variant[1], true, jar, gatewayOptions, variant[0],
+                    label.contains("dedupe")));
+        }
         // -Dbench.compare="label|jar or empty for this one|JVM options;..."
         for (String spec : System.getProperty("bench.compare", "").split(";")) {
             if (spec.isBlank()) {
@@ -96,7 +132,9 @@ public final class BridgeBenchmark {
             Path other = parts.length > 1 && !parts[1].isBlank() ? Path.of(parts[1]).toAbsolutePath() : jar;
             List<String> options = parts.length > 2 && !parts[2].isBlank() ? List.of(parts[2].strip().split("\\s+"))
                     : List.of();
-            compared.add(new Copier(parts[0].strip(), true, other, options));
+            String routes = parts.length > 3 && !parts[3].isBlank() ? parts[3].strip() : VARIANTS.get("cloudevents")[0];
+            compared.add(new Copier(parts[0].strip(), "Interchange variant `" + parts[0].strip() + "` (see settings)", true,
+                    other, options, routes, routes.contains("dedupe")));
         }
     }
 
@@ -119,6 +157,9 @@ public final class BridgeBenchmark {
         log("starting Kafka and RabbitMQ");
         kafka = Brokers.kafka();
         rabbit = Brokers.rabbitmq();
+        if (gateways.stream().anyMatch(Copier::dedupe) || compared.stream().anyMatch(Copier::dedupe)) {
+            postgres = Brokers.postgres();
+        }
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost(rabbit.host());
         factory.setPort(rabbit.port());
@@ -134,12 +175,15 @@ public final class BridgeBenchmark {
         describe();
         kafka.createTopic(TOPIC, partitions);
         long produced = produce();
-        log("pre-produced " + records + " records in " + produced / 1_000_000 + " ms");
+        log("pre-produced " + (warmup + records) + " records in " + produced / 1_000_000 + " ms");
 
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int i = 1; i <= repeats; i++) {
             runs.add(throughputRun(baseline, i, List.of()));
-            runs.add(throughputRun(gatewayCopier, i, List.of()));
+            runs.add(throughputRun(baselineHeaders, i, List.of()));
+            for (Copier copier : gateways) {
+                runs.add(throughputRun(copier, i, List.of()));
+            }
             for (Copier copier : compared) {
                 runs.add(throughputRun(copier, i, List.of()));
             }
@@ -150,14 +194,17 @@ public final class BridgeBenchmark {
         List<Map<String, Object>> latency = new ArrayList<>();
         latency.add(latencyRun(null));
         latency.add(latencyRun(baseline));
-        latency.add(latencyRun(gatewayCopier));
+        for (Copier copier : gateways) {
+            latency.add(latencyRun(copier));
+        }
         report.put("latency", latency);
 
         if (profile) {
             Path jfr = work.resolve("gateway.jfr");
             Files.deleteIfExists(jfr);
-            Map<String, Object> profiled = throughputRun(gatewayCopier, 0, List.of(
-                    "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true"));
+            Map<String, Object> profiled = throughputRun(gateways.get(gateways.size() - 1), 0, List.of(
+                    "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true,delay="
+                            + Integer.getInteger("bench.profileDelaySeconds", 20) + "s"));
             profiled.put("jfr", repo.relativize(jfr).toString());
             report.put("profiledRun", profiled);
         }
@@ -186,6 +233,7 @@ public final class BridgeBenchmark {
         report.put("versions", versions);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("records", records);
+        settings.put("warmupRecords", warmup);
         settings.put("recordBytes", recordBytes);
         settings.put("keys", keys);
         settings.put("maxOutstanding", maxOutstanding);
@@ -194,15 +242,26 @@ public final class BridgeBenchmark {
         settings.put("rabbitmq", "durable topic exchange '" + EXCHANGE + "' -> durable classic queue '" + QUEUE
                 + "' (binding " + BINDING + "), persistent delivery, mandatory publishes, publisher confirms");
         settings.put("baseline", "kafka-clients + amqp-client, one poll thread, one channel, up to " + maxOutstanding
-                + " unconfirmed publishes (the gateway's default maxInFlight), commit every 200 ms up to the oldest unconfirmed offset per partition,"
-                + " max.poll.records 500; own JVM, default JVM options");
-        settings.put("interchange", "routes/orders-kafka-to-rabbitmq.yaml as shipped: interchange-kafka (maxInFlight"
-                + " 10000, maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq"
-                + " (one channel, pipelined confirms, mandatory, persistent); java -jar, JVM options: "
+                + " unconfirmed publishes, commit every 200 ms up to the oldest unconfirmed offset per partition,"
+                + " max.poll.records 500; own JVM, default JVM options; publishes the record's bytes only"
+                + " (persistent, no headers)");
+        settings.put("baseline-headers", "the baseline, also copying each record's Kafka headers as AMQP headers"
+                + " (values as UTF-8 text): the CloudEvents attributes (ce_*) then reach RabbitMQ as they do through"
+                + " the gateway, so the broker stores and delivers comparable messages");
+        settings.put("interchange", "java -jar with the variant's route file and routes/dead-letter.yaml, brokers"
+                + " from the same environment variables a deployment uses: interchange-kafka (maxInFlight 2000,"
+                + " maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq (one"
+                + " channel, pipelined confirms, mandatory, persistent); JVM options: "
                 + (gatewayJvmOptions.isEmpty() ? "default" : gatewayJvmOptions));
-        settings.put("throughputMeasure", "queue depth (queue.declare passive) polled every 20 ms; rate = records"
-                + " that arrived between the first sample with a message and the sample with all of them, over"
-                + " that time. Start-to-all includes the copier's JVM start and group join.");
+        for (Copier copier : gateways) {
+            settings.put("variant " + copier.label(), copier.description()
+                    + (copier.dedupe() ? "; interchange.idempotency.store=jdbc (PostgreSQL " + postgres.jdbcUrl()
+                            + ", table emptied before each run, Hikari pool default)" : ""));
+        }
+        settings.put("throughputMeasure", "queue depth (queue.declare passive) polled every 20 ms; each copier first"
+                + " moves the " + warmup + " warm-up records, then the rate is the records that arrived between the first"
+                + " sample at or past the warm-up and the sample with all of them, over that time. Start-to-all"
+                + " (all records, including JVM start, group join and warm-up) is reported too.");
         settings.put("latency", latencyRate + " msg/s for " + latencySeconds + " s after a warm-up (until the first"
                 + " record arrives, then " + latencyWarmupSeconds + " s); send time is"
                 + " System.nanoTime() when handed to the Kafka producer (linger.ms 0, acks all), arrival is the"
@@ -224,7 +283,7 @@ public final class BridgeBenchmark {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer())) {
-            for (int i = 0; i < records; i++) {
+            for (int i = 0; i < warmup + records; i++) {
                 producer.send(TestEvents.asCloudEvent(new ProducerRecord<>(TOPIC, "key-" + (i % keys), body(i)), "bench-" + i));
             }
             producer.flush();
@@ -243,19 +302,28 @@ public final class BridgeBenchmark {
         return body;
     }
 
-    private Map<String, String> env(String topic, String group) {
+    private Map<String, String> env(String topic, String group, Copier copier) {
         Map<String, String> env = new HashMap<>();
         env.putAll(GatewayProperties.kafka(kafka));
         env.putAll(GatewayProperties.amqp(rabbit));
         env.put("INTERCHANGE_HTTP_PORT", String.valueOf(ChildJvm.freePort()));
         env.put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(ChildJvm.freePort()));
         // The shipped route and its dead-letter policy only: the other examples need brokers the bench does not start.
-        env.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml");
+        if (copier != null && copier.gateway()) {
+            env.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:" + copier.routes() + ",file:routes/dead-letter.yaml");
+            if (copier.dedupe()) {
+                env.put("INTERCHANGE_IDEMPOTENCY_STORE", "jdbc");
+                env.put("INTERCHANGE_DATASOURCE_URL", postgres.jdbcUrl());
+                env.put("INTERCHANGE_DATASOURCE_USERNAME", postgres.username());
+                env.put("INTERCHANGE_DATASOURCE_PASSWORD", postgres.password());
+            }
+        }
         env.put("ORDERS_KAFKA_TOPIC", topic);
         env.put("ORDERS_KAFKA_GROUP_ID", group);
         env.put("ORDERS_RABBITMQ_EXCHANGE", EXCHANGE);
         env.put("ORDERS_RABBITMQ_ROUTING_KEY", ROUTING_KEY);
         env.put("BENCH_MAX_OUTSTANDING", String.valueOf(maxOutstanding));
+        env.put("BENCH_COPY_HEADERS", String.valueOf(copier == baselineHeaders));
         return env;
     }
 
@@ -276,7 +344,8 @@ public final class BridgeBenchmark {
             throws Exception {
         admin.queuePurge(QUEUE);
         String name = copier.label() + "-throughput-" + repetition;
-        Map<String, String> env = env(TOPIC, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        Map<String, String> env = env(TOPIC, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8), copier);
+        emptyIdempotencyTable(copier);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("copier", copier.label());
         run.put("repetition", repetition);
@@ -302,15 +371,15 @@ public final class BridgeBenchmark {
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (true) {
                 long count = admin.queueDeclarePassive(QUEUE).getMessageCount();
-                if (first == null && count > 0) {
+                if (first == null && count > 0 && count >= warmup) {
                     first = cpu(child);
                     firstCount = count;
                 }
-                if (count >= records) {
+                if (count >= warmup + records) {
                     break;
                 }
                 if (!child.isAlive() || System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException(name + ": stopped at " + count + " of " + records
+                    throw new IllegalStateException(name + ": stopped at " + count + " of " + (warmup + records)
                             + " messages; see " + work.resolve(name + ".log"));
                 }
                 Thread.sleep(20);
@@ -320,28 +389,53 @@ public final class BridgeBenchmark {
                 readiness.join(120_000);
             }
             double window = (last.nanos() - first.nanos()) / 1e9;
-            double rate = (records - firstCount) / window;
+            long msgs = warmup + records - firstCount;
+            double rate = msgs / window;
             double seconds = (last.nanos() - child.startedNanos()) / 1e9;
             run.put("msgPerSecond", Math.round(rate));
             run.put("secondsFirstToAll", round(window, 2));
             run.put("secondsStartToAll", round(seconds, 2));
-            run.put("msgPerSecondStartToAll", Math.round(records / seconds));
+            run.put("msgPerSecondStartToAll", Math.round((warmup + records) / seconds));
             if (copier.gateway()) {
                 run.put("startupToReadySeconds", readyNanos[0] < 0 ? null : round(readyNanos[0] / 1e9, 2));
             }
             run.put("maxRssMiB", Math.round(child.maxRssKib() / 1024.0));
-            long msgs = records - firstCount;
             run.put("copierCpuMicrosPerMsg", round(micros(last.copier() - first.copier()) / msgs, 1));
             run.put("rabbitmqCpuMicrosPerMsg", round(micros(last.rabbit() - first.rabbit()) / msgs, 1));
             run.put("kafkaCpuMicrosPerMsg", round(micros(last.kafka() - first.kafka()) / msgs, 1));
+            if (copier.dedupe()) {
+                run.put("postgresCpuMicrosPerMsg", round(micros(last.postgres() - first.postgres()) / msgs, 1));
+            }
             long own = (last.copier() - first.copier()) + (last.rabbit() - first.rabbit())
-                    + (last.kafka() - first.kafka()) + (last.bench() - first.bench());
+                    + (last.kafka() - first.kafka()) + (last.bench() - first.bench())
+                    + (last.postgres() - first.postgres());
             long machine = last.machine() - first.machine();
             run.put("machineBusyCores", round(machine / (double) ProcStats.TICKS_PER_SECOND / window, 2));
             run.put("otherProcessesCores", round((machine - own) / (double) ProcStats.TICKS_PER_SECOND / window, 2));
             log(name + ": " + run);
         }
         return run;
+    }
+
+    /** PostgreSQL: the postmaster and its live children (the gateway's pooled connections live through a run). */
+    private long postgresTicks() {
+        if (postgres == null) {
+            return 0;
+        }
+        List<Long> pids = new ArrayList<>(List.of(postgres.pid()));
+        ProcessHandle.of(postgres.pid()).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
+        return ProcStats.cpuTicks(pids);
+    }
+
+    /** Every dedupe run starts with an empty table, so each run reserves all its keys (none is a duplicate). */
+    private void emptyIdempotencyTable(Copier copier) throws java.sql.SQLException {
+        if (copier == null || !copier.dedupe()) {
+            return;
+        }
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(),
+                postgres.password()); java.sql.Statement statement = db.createStatement()) {
+            statement.execute("DROP TABLE IF EXISTS interchange_idempotency");
+        }
     }
 
     private static double micros(long ticks) {
@@ -352,7 +446,7 @@ public final class BridgeBenchmark {
         List<Long> rabbitPids = rabbit.pids();
         return new CpuSnapshot(System.nanoTime(), ProcStats.machineBusyTicks(), ProcStats.cpuTicks(child.pid()),
                 rabbitPids.isEmpty() ? 0 : ProcStats.cpuTicks(rabbitPids.get(0)), ProcStats.cpuTicks(kafka.pid()),
-                ProcStats.cpuTicks(ProcessHandle.current().pid()));
+                ProcStats.cpuTicks(ProcessHandle.current().pid()), postgresTicks());
     }
 
     /** Latency through a copier; with {@code copier} null, Kafka alone (a consumer in this JVM) as the floor. */
@@ -363,7 +457,8 @@ public final class BridgeBenchmark {
         String topic = "bench-latency-" + label;
         kafka.createTopic(topic, partitions);
         String group = "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> env = env(topic, group);
+        Map<String, String> env = env(topic, group, copier);
+        emptyIdempotencyTable(copier);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("copier", label);
         run.put("loadAverageBefore", ProcStats.loadAverage1m());
@@ -441,6 +536,13 @@ public final class BridgeBenchmark {
             pairRatios.put(copier, pairs);
         });
         summary.put("ratioOfMedians", ratios);
+        List<Long> withHeaders = rates.get(baselineHeaders.label());
+        if (withHeaders != null) {
+            Map<String, Object> headerRatios = new LinkedHashMap<>();
+            rates.forEach((copier, values) -> headerRatios.put(copier,
+                    round(median(values) / (double) median(withHeaders), 3)));
+            summary.put("ratioOfMediansToBaselineHeaders", headerRatios);
+        }
         summary.put("ratioPerRepetition", pairRatios);
         return summary;
     }

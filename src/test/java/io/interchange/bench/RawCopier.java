@@ -36,6 +36,8 @@ import com.rabbitmq.client.MessageProperties;
 public final class RawCopier {
 
     private static final AMQP.BasicProperties PERSISTENT = MessageProperties.PERSISTENT_BASIC;
+    /** BENCH_COPY_HEADERS: carry the Kafka headers as AMQP headers (the baseline-headers copier). */
+    private static boolean copyHeaders;
 
     private final KafkaConsumer<byte[], byte[]> kafka;
     private final Channel channel;
@@ -81,6 +83,16 @@ public final class RawCopier {
         }
     }
 
+    /** The record's headers as AMQP headers (values as UTF-8 text), as a faithful copier would carry them. */
+    private static AMQP.BasicProperties withHeaders(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, Object> headers = new java.util.HashMap<>();
+        for (org.apache.kafka.common.header.Header header : record.headers()) {
+            headers.put(header.key(), header.value() == null ? null
+                    : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return PERSISTENT.builder().headers(headers).build();
+    }
+
     void run(String topic, long commitIntervalMillis) throws Exception {
         try {
             kafka.subscribe(List.of(topic));
@@ -94,7 +106,8 @@ public final class RawCopier {
                     }
                     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                     unconfirmed.put(channel.getNextPublishSeqNo(), new Published(partition, record.offset()));
-                    channel.basicPublish(exchange, routingKey, true, PERSISTENT, record.value());
+                    channel.basicPublish(exchange, routingKey, true, copyHeaders ? withHeaders(record) : PERSISTENT,
+                            record.value());
                     lastPublished.put(partition, record.offset());
                 }
                 long now = System.currentTimeMillis();
@@ -167,6 +180,7 @@ public final class RawCopier {
         factory.setUsername(env.get("INTERCHANGE_RABBITMQ_USERNAME"));
         factory.setPassword(env.get("INTERCHANGE_RABBITMQ_PASSWORD"));
         int maxOutstanding = Integer.parseInt(env.getOrDefault("BENCH_MAX_OUTSTANDING", "4000"));
+        copyHeaders = Boolean.parseBoolean(env.getOrDefault("BENCH_COPY_HEADERS", "false"));
         try (Connection connection = factory.newConnection("bench-raw-copier")) {
             RawCopier copier = new RawCopier(kafkaProperties, connection, env.get("ORDERS_RABBITMQ_EXCHANGE"),
                     env.get("ORDERS_RABBITMQ_ROUTING_KEY"), maxOutstanding);
