@@ -57,6 +57,9 @@ final class BenchReport {
 
     @SuppressWarnings("unchecked")
     String markdown() {
+        if (!report.containsKey("throughput")) {
+            return SagaReport.markdown(report);
+        }
         Map<String, Object> machine = (Map<String, Object>) report.get("machine");
         Map<String, Object> versions = (Map<String, Object>) report.get("versions");
         Map<String, Object> settings = (Map<String, Object>) report.get("settings");
@@ -92,7 +95,7 @@ final class BenchReport {
                     headerRatios.get(copier) == null ? "" : String.format("%.2f", ((Number) headerRatios.get(copier)).doubleValue()),
                     runs, copier));
         }
-        md.append("| Saga route | | not built yet | | | | | |\n\n");
+        md.append(SagaReport.bridgeTableRow(report.get("saga"))).append("\n");
         md.append("Ratio per repetition (run i / baseline run i): ")
                 .append(throughput.get("ratioPerRepetition")).append(".\n\n");
 
@@ -130,6 +133,7 @@ final class BenchReport {
                     r.get("machineBusyCores"), r.get("otherProcessesCores"), r.get("loadAverageBefore")));
         }
         md.append("\n");
+        md.append(SagaReport.section(report.get("saga")));
         md.append(String.format("Machine: %s CPUs (%s), %s GiB, %s; load average at start %s.%n", machine.get("cpus"),
                 machine.get("cpuModel"), machine.get("memoryGiB"), machine.get("os"), machine.get("loadAverageAtStart")));
         md.append(String.format("Versions: %s; Kafka %s; RabbitMQ %s; Interchange %s.%n%n", versions.get("java"),

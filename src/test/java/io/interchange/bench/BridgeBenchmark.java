@@ -60,6 +60,9 @@ public final class BridgeBenchmark {
     final int maxOutstanding = Integer.getInteger("bench.maxOutstanding", 10_000);
     final boolean profile = Boolean.getBoolean("bench.profile");
     final String gatewayJvmOptions = System.getProperty("bench.gatewayJvmOptions", "").strip();
+    /** The saga part (SagaBenchmark) after the bridge part; -Dbench.only=saga runs it alone. */
+    final boolean saga = Boolean.parseBoolean(System.getProperty("bench.saga", "true"));
+    final boolean sagaOnly = "saga".equals(System.getProperty("bench.only"));
 
     final Path repo = Path.of("").toAbsolutePath();
     final Path work = repo.resolve("target/bench");
@@ -154,6 +157,10 @@ public final class BridgeBenchmark {
     void run() throws Exception {
         long begin = System.nanoTime();
         Files.createDirectories(work);
+        if (sagaOnly) {
+            runSagaOnly(begin);
+            return;
+        }
         log("starting Kafka and RabbitMQ");
         kafka = Brokers.kafka();
         rabbit = Brokers.rabbitmq();
@@ -208,21 +215,45 @@ public final class BridgeBenchmark {
             profiled.put("jfr", repo.relativize(jfr).toString());
             report.put("profiledRun", profiled);
         }
+        if (saga) {
+            report.put("saga", sagaPart());
+        }
         report.put("totalSeconds", Math.round((System.nanoTime() - begin) / 1e9));
         new BenchReport(report, repo).write();
         admin.close();
         amqp.close();
     }
 
+    private List<String> gatewayOptions() {
+        return gatewayJvmOptions.isEmpty() ? List.of() : List.of(gatewayJvmOptions.split("\\s+"));
+    }
+
+    /** The saga part on the brokers already running; if it fails, its error is reported and the bridge results kept. */
+    private Map<String, Object> sagaPart() {
+        try {
+            return new SagaBenchmark(repo, work, jar, gatewayOptions()).run();
+        } catch (Exception e) {
+            log("saga part failed: " + e);
+            e.printStackTrace();
+            return Map.of("error", e.toString());
+        }
+    }
+
+    /** -Dbench.only=saga: the saga part alone (no bridge runs), to iterate on it quickly. */
+    private void runSagaOnly(long begin) throws Exception {
+        describeMachine();
+        Map<String, Object> versions = new LinkedHashMap<>();
+        versions.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        versions.put("kafka", AppInfoParser.getVersion());
+        versions.put("interchangeCommit", System.getProperty("bench.commit", "unknown"));
+        report.put("versions", versions);
+        report.put("saga", new SagaBenchmark(repo, work, jar, gatewayOptions()).run());
+        report.put("totalSeconds", Math.round((System.nanoTime() - begin) / 1e9));
+        new BenchReport(report, repo).write();
+    }
+
     private void describe() {
-        Map<String, Object> machine = new LinkedHashMap<>();
-        machine.put("cpus", Runtime.getRuntime().availableProcessors());
-        machine.put("cpuModel", ProcStats.cpuModel());
-        machine.put("memoryGiB", Math.round(ProcStats.memTotalKib() / 1024.0 / 1024.0 * 10) / 10.0);
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-        machine.put("loadAverageAtStart", ProcStats.loadAverage1m());
-        report.put("startedAt", Instant.now().toString());
-        report.put("machine", machine);
+        describeMachine();
         Map<String, Object> versions = new LinkedHashMap<>();
         versions.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         versions.put("kafka", AppInfoParser.getVersion());
@@ -273,6 +304,17 @@ public final class BridgeBenchmark {
                     + " (throughput runs only)");
         }
         report.put("settings", settings);
+    }
+
+    private void describeMachine() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("cpuModel", ProcStats.cpuModel());
+        machine.put("memoryGiB", Math.round(ProcStats.memTotalKib() / 1024.0 / 1024.0 * 10) / 10.0);
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("loadAverageAtStart", ProcStats.loadAverage1m());
+        report.put("startedAt", Instant.now().toString());
+        report.put("machine", machine);
     }
 
     private long produce() throws Exception {

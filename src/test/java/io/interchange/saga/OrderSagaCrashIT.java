@@ -24,18 +24,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import io.interchange.GatewayProcess;
-import io.interchange.InterchangeApplication;
-import io.interchange.bridge.sqs.SqsQueues;
-import io.interchange.brokers.Brokers;
-import io.interchange.brokers.GatewayProperties;
-import io.interchange.brokers.KafkaBroker;
 import io.interchange.brokers.LoopbackPorts;
 import io.interchange.brokers.NarayanaLraCoordinator;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Crashes in the middle of the order saga (routes/order-saga.yaml): the real Narayana coordinator restarted on its
@@ -51,7 +43,7 @@ class OrderSagaCrashIT {
 
     static final List<String> STEPS = List.of("order", "inventory", "payment", "shipping");
 
-    private static ConfigurableApplicationContext participantsContext;
+    private static SagaBrokers.HostedParticipants participantsHost;
     private static SimulatedParticipants participants;
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -59,30 +51,14 @@ class OrderSagaCrashIT {
 
     @BeforeAll
     static void brokersAndParticipants() {
-        KafkaBroker kafka = Brokers.kafka();
-        for (String topic : List.of("saga.order.requests", "saga.shipping.requests", "saga.replies")) {
-            kafka.createTopic(topic, 3);
-        }
-        try (SqsClient sqs = Brokers.sqs().sqsClient()) {
-            SqsQueues.create(sqs, "saga-inventory-requests", false);
-            SqsQueues.create(sqs, "saga-replies", false);
-        }
-        NarayanaLraCoordinator.shared();
-
-        // Sagas off: the saga routes' precondition drops them all, so this context only hosts the participants.
-        // Command-line arguments, as they must win over config/application.yaml.
-        String[] arguments = {"--camel.main.routes-include-pattern=file:routes/order-saga.yaml",
-                "--interchange.saga.enabled=false", "--server.port=0", "--management.server.port=0"};
-        participants = new SimulatedParticipants();
-        participantsContext = new SpringApplicationBuilder(InterchangeApplication.class)
-                .initializers(context -> context.getBeanFactory().registerSingleton("simulatedParticipants", participants))
-                .properties(new LinkedHashMap<String, Object>(brokerSettings())).run(arguments);
+        participantsHost = SagaBrokers.hostParticipants(SagaBrokers.prepare());
+        participants = participantsHost.participants();
     }
 
     @AfterAll
     static void stopParticipants() {
-        if (participantsContext != null) {
-            participantsContext.close();
+        if (participantsHost != null) {
+            participantsHost.close();
         }
     }
 
@@ -217,18 +193,9 @@ class OrderSagaCrashIT {
         });
     }
 
-    private static Map<String, String> brokerSettings() {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.putAll(GatewayProperties.kafka(Brokers.kafka()));
-        settings.putAll(GatewayProperties.amqp(Brokers.rabbitmq()));
-        settings.putAll(GatewayProperties.sqs(Brokers.sqs()));
-        settings.putAll(GatewayProperties.lra(NarayanaLraCoordinator.shared()));
-        return settings;
-    }
-
     /** The gateway process: sagas on, only the saga routes, fixed ports (the coordinator calls back the traffic port). */
     private static Map<String, String> gatewaySettings(int httpPort, String sagaTimeout) {
-        Map<String, String> settings = brokerSettings();
+        Map<String, String> settings = new LinkedHashMap<>(SagaBrokers.prepare());
         settings.put("INTERCHANGE_SAGA_ENABLED", "true");
         settings.put("INTERCHANGE_SAGA_TIMEOUT", sagaTimeout);
         settings.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:routes/order-saga.yaml");

@@ -32,13 +32,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.interchange.InterchangeApplication;
-import io.interchange.bridge.sqs.SqsQueues;
-import io.interchange.brokers.Brokers;
-import io.interchange.brokers.GatewayProperties;
-import io.interchange.brokers.KafkaBroker;
 import io.interchange.brokers.LoopbackPorts;
-import io.interchange.brokers.NarayanaLraCoordinator;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The order saga of routes/order-saga.yaml end to end: real Kafka, RabbitMQ and ElasticMQ, the real Narayana
@@ -68,18 +62,7 @@ class OrderSagaIT {
 
     @DynamicPropertySource
     static void brokers(DynamicPropertyRegistry registry) {
-        KafkaBroker kafka = Brokers.kafka();
-        for (String topic : List.of("saga.order.requests", "saga.shipping.requests", "saga.replies")) {
-            kafka.createTopic(topic, 3);
-        }
-        try (SqsClient sqs = Brokers.sqs().sqsClient()) {
-            SqsQueues.create(sqs, "saga-inventory-requests", false);
-            SqsQueues.create(sqs, "saga-replies", false);
-        }
-        GatewayProperties.kafka(kafka).forEach((k, v) -> registry.add(k, () -> v));
-        GatewayProperties.amqp(Brokers.rabbitmq()).forEach((k, v) -> registry.add(k, () -> v));
-        GatewayProperties.sqs(Brokers.sqs()).forEach((k, v) -> registry.add(k, () -> v));
-        GatewayProperties.lra(NarayanaLraCoordinator.shared()).forEach((k, v) -> registry.add(k, () -> v));
+        SagaBrokers.prepare().forEach((k, v) -> registry.add(k, () -> v));
         // The coordinator calls the gateway back on its traffic port: a fixed free one, known before startup.
         registry.add("server.port", () -> PORT);
     }

@@ -29,7 +29,9 @@ import org.apache.camel.support.DefaultExchange;
  * a compensation of an action never done answers nothing-to-compensate and bars the action from happening later.
  *
  * <p>Failure injection per step: {@link #mode(String, Mode)} for every saga, or per order in the order's JSON,
- * e.g. {@code {"orderId":"o-1","simulate":{"payment":"fail"}}}. Everything that happened is in {@link #journal()}.
+ * e.g. {@code {"orderId":"o-1","simulate":{"payment":"fail"}}}. Everything that happened is in {@link #journal()},
+ * a compensation or completion asked for again as well (effect {@code compensated-again}, {@code completed-again}),
+ * and a compensation of an action already completed ({@code compensate-after-completed}, answered without effect).
  */
 public class SimulatedParticipants extends RouteBuilder {
 
@@ -115,13 +117,18 @@ public class SimulatedParticipants extends RouteBuilder {
                 journal.add(new Entry(participant, action, sagaId, orderId, "compensated", Instant.now()));
                 reply(participant, correlationId, sagaId, "compensated", null);
             } else {
-                reply(participant, correlationId, sagaId, "compensated", null); // again: no effect
+                // No effect, but journaled: a repeated compensation, or one of an action already completed.
+                String effect = "compensated".equals(before) ? "compensated-again" : "compensate-after-" + before;
+                journal.add(new Entry(participant, action, sagaId, orderId, effect, Instant.now()));
+                reply(participant, correlationId, sagaId, "compensated", null);
             }
             return;
         }
         if (COMPLETIONS.contains(action)) {
             if (state.replace(key, "done", "completed")) {
                 journal.add(new Entry(participant, action, sagaId, orderId, "completed", Instant.now()));
+            } else if ("completed".equals(state.get(key))) {
+                journal.add(new Entry(participant, action, sagaId, orderId, "completed-again", Instant.now()));
             }
             reply(participant, correlationId, sagaId, "completed", null);
             return;
