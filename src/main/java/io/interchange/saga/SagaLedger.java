@@ -25,13 +25,23 @@ import org.springframework.stereotype.Component;
 @Component
 public class SagaLedger {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SagaLedger.class);
+
     public enum Status { ACTIVE, COMPLETED, COMPENSATING, COMPENSATED, FAILED }
 
     /** What a compensation or completion callback of a step did. */
     public enum CallbackState { RUNNING, DONE, NOTHING_TO_DO, FAILED }
 
     private final Map<String, Saga> sagas = new ConcurrentHashMap<>();
+    /** Finished sagas in the order they finished, for eviction. */
+    private final java.util.Queue<Saga> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final int history;
+    /**
+     * A finished saga is kept at least this long (twice the saga time limit): the coordinator may still call
+     * back for it (a late cancel at the time limit, a retried callback), and its record decides what runs.
+     */
+    private final Duration retention;
+    private final Counter lateCallbacks;
     private final Counter started;
     private final Counter completed;
     private final Counter compensated;
@@ -41,7 +51,11 @@ public class SagaLedger {
 
     public SagaLedger(SagaProperties properties, MeterRegistry meters) {
         this.history = properties.history();
+        this.retention = properties.timeout().multipliedBy(2);
         this.meters = meters;
+        this.lateCallbacks = Counter.builder("interchange.saga.callbacks.refused")
+                .description("Coordinator callbacks refused because the step's other outcome already ran: a"
+                        + " compensation after its completion, or a completion after its compensation").register(meters);
         this.started = Counter.builder("interchange.saga.started").description("Sagas started").register(meters);
         this.completed = Counter.builder("interchange.saga.completed")
                 .description("Sagas closed: every step succeeded").register(meters);
@@ -71,6 +85,7 @@ public class SagaLedger {
     public void closed(String sagaId) {
         Saga saga = sagas.get(sagaId);
         if (saga != null && saga.finish(Status.COMPLETED)) {
+            finished.add(saga);
             completed.increment();
             record(saga, "completed");
         }
@@ -99,6 +114,17 @@ public class SagaLedger {
     public boolean claim(String sagaId, String step, String kind) {
         Saga saga = saga(sagaId);
         synchronized (saga) {
+            Step existing = saga.steps.get(step);
+            CallbackState other = existing == null ? null
+                    : kind.equals("compensation") ? existing.completion : existing.compensation;
+            if (other == CallbackState.RUNNING || other == CallbackState.DONE || other == CallbackState.NOTHING_TO_DO) {
+                // A step is completed or compensated, never both (as in the LRA spec): e.g. the coordinator
+                // gave up on a slow completion callback and later cancels the saga at its time limit.
+                lateCallbacks.increment();
+                LOG.warn("Refused the {} of step {} in saga {}: its {} already ran", kind, step, sagaId,
+                        kind.equals("compensation") ? "completion" : "compensation");
+                return false;
+            }
             if (kind.equals("compensation") && saga.status == Status.ACTIVE) {
                 // The coordinator compensates a saga this gateway did not cancel: it timed out.
                 saga.status = Status.COMPENSATING;
@@ -168,6 +194,7 @@ public class SagaLedger {
                     && saga.finish(Status.COMPENSATED);
         }
         if (settled) {
+            finished.add(saga);
             compensated.increment();
             record(saga, "compensated");
         }
@@ -182,11 +209,15 @@ public class SagaLedger {
         return sagas.computeIfAbsent(sagaId, id -> new Saga(id, null, Instant.now()));
     }
 
+    /** Drops the oldest finished sagas beyond {@code history}, but none finished less than {@code retention} ago. */
     private void evict() {
-        List<Saga> finished = sagas.values().stream().filter(s -> s.ended != null)
-                .sorted(Comparator.comparing((Saga s) -> s.ended)).toList();
-        for (int i = 0; i < finished.size() - history; i++) {
-            sagas.remove(finished.get(i).id);
+        Instant keepFrom = Instant.now().minus(retention);
+        while (finished.size() > history) {
+            Saga oldest = finished.peek();
+            if (oldest == null || oldest.ended.isAfter(keepFrom) || !finished.remove(oldest)) {
+                return;
+            }
+            sagas.remove(oldest.id, oldest);
         }
     }
 
