@@ -90,7 +90,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private final Map<TopicPartition, Retry> retries = new HashMap<>();
         private final Set<TopicPartition> pausedForFailure = new HashSet<>();
         private final AtomicInteger outstanding = new AtomicInteger();
-        private boolean pausedForBackpressure;
+        private volatile boolean pausedForBackpressure;
+        /** Notified when the records in flight fall to the resume threshold while paused. */
+        private final Object drained = new Object();
         private long nextCommit;
         private volatile boolean running = true;
         private Thread thread;
@@ -109,7 +111,14 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             try {
                 kafka.subscribe(endpoint.topicList(), this);
                 while (running) {
-                    ConsumerRecords<String, byte[]> records = kafka.poll(Duration.ofMillis(100));
+                    if (pausedForBackpressure) {
+                        // Polling paused partitions would sleep the whole poll timeout while the route empties
+                        // the window (the sink then runs dry); wait for the drain instead, then resume.
+                        awaitDrain();
+                        applyBackpressure();
+                    }
+                    ConsumerRecords<String, byte[]> records = kafka.poll(pausedForBackpressure ? Duration.ZERO
+                            : Duration.ofMillis(100));
                     for (ConsumerRecord<String, byte[]> record : records) {
                         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                         PartitionProgress p = progress.get(partition);
@@ -171,7 +180,11 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                             record.topic(), record.partition(), offset, cause == null ? "rolled back" : cause.getMessage());
                 }
                 p.completed(offset, failed);
-                outstanding.decrementAndGet();
+                if (outstanding.decrementAndGet() == resumeThreshold() && pausedForBackpressure) {
+                    synchronized (drained) {
+                        drained.notifyAll();
+                    }
+                }
                 if (failed) {
                     metrics.failed();
                 } else {
@@ -217,12 +230,32 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
         }
 
+        private int resumeThreshold() {
+            return endpoint.getMaxInFlight() / 2;
+        }
+
+        /** Up to 100 ms (failures and commits still get their turn), until the window is half empty. */
+        private void awaitDrain() {
+            long deadline = System.nanoTime() + 100_000_000L;
+            synchronized (drained) {
+                long left;
+                while (outstanding.get() > resumeThreshold() && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        drained.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
         private void applyBackpressure() {
             int inFlight = outstanding.get();
             if (!pausedForBackpressure && inFlight >= endpoint.getMaxInFlight()) {
                 pausedForBackpressure = true;
                 kafka.pause(kafka.assignment());
-            } else if (pausedForBackpressure && inFlight <= endpoint.getMaxInFlight() / 2) {
+            } else if (pausedForBackpressure && inFlight <= resumeThreshold()) {
                 pausedForBackpressure = false;
                 List<TopicPartition> resumable = kafka.assignment().stream()
                         .filter(tp -> !pausedForFailure.contains(tp)).toList();
