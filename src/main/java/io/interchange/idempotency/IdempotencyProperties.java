@@ -25,6 +25,7 @@ import org.springframework.validation.annotation.Validated;
  *                        that a duplicate takes the key over (the reserving gateway is presumed dead)
  * @param cacheSize       confirmed keys remembered in memory in front of the store (0: no cache)
  * @param cleanupInterval how often keys older than the retention are deleted from the store
+ * @param batchLinger     how long {@code interchange-idempotent} waits for more keys before it reserves a batch
  * @param kafka           settings of the {@code kafka} store
  */
 @Validated
@@ -36,6 +37,7 @@ public record IdempotencyProperties(
         @DefaultValue("2m") @NotNull Duration lease,
         @DefaultValue("100000") @Min(0) int cacheSize,
         @DefaultValue("1h") @NotNull Duration cleanupInterval,
+        @DefaultValue("1ms") @NotNull Duration batchLinger,
         @DefaultValue @Valid Kafka kafka) {
 
     public enum Store {
@@ -52,6 +54,9 @@ public record IdempotencyProperties(
         }
         if (lease != null && (lease.isNegative() || lease.isZero())) {
             throw new IllegalArgumentException("interchange.idempotency.lease must be positive, was " + lease);
+        }
+        if (batchLinger != null && (batchLinger.isNegative() || batchLinger.compareTo(Duration.ofSeconds(1)) > 0)) {
+            throw new IllegalArgumentException("interchange.idempotency.batch-linger must be 0 to 1s, was " + batchLinger);
         }
         if (cleanupInterval != null && (cleanupInterval.isNegative() || cleanupInterval.isZero())) {
             throw new IllegalArgumentException("interchange.idempotency.cleanup-interval must be positive, was "

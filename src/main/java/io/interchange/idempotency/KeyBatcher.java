@@ -44,6 +44,8 @@ final class KeyBatcher {
 
     /** Most keys of one kind per statement. */
     static final int MAX_BATCH = 1000;
+    /** How long confirmations gather before they are written (fewer, larger statements). */
+    static final long CONFIRM_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private record Reserve(String key, Exchange exchange, AsyncCallback callback) {
     }
@@ -55,6 +57,7 @@ final class KeyBatcher {
     private final KeyStore store;
     private final BlockingQueue<Object> work = new LinkedBlockingQueue<>();
     private final DistributionSummary batchSizes;
+    private final long lingerNanos;
     private final Thread thread;
     private final Map<String, ExecutorService> continuations = new ConcurrentHashMap<>();
     private volatile boolean running = true;
@@ -62,6 +65,7 @@ final class KeyBatcher {
     KeyBatcher(SharedIdempotentRepository repository, MeterRegistry meters) {
         this.repository = repository;
         this.store = repository.store();
+        this.lingerNanos = repository.properties().batchLinger().toNanos();
         this.batchSizes = DistributionSummary.builder("interchange.idempotency.batch.size")
                 .tag("store", store.name())
                 .description("Keys reserved in one store round trip by interchange-idempotent").register(meters);
@@ -105,15 +109,50 @@ final class KeyBatcher {
 
     private void loop() {
         List<Object> batch = new ArrayList<>();
-        while (running || !work.isEmpty()) {
+        List<String> confirms = new ArrayList<>();
+        long confirmsDue = Long.MAX_VALUE;
+        while (running || !work.isEmpty() || !confirms.isEmpty()) {
             try {
-                Object first = work.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                long wait = confirms.isEmpty() ? TimeUnit.MILLISECONDS.toNanos(100)
+                        : Math.max(0, confirmsDue - System.nanoTime());
+                Object first = running ? work.poll(wait, TimeUnit.NANOSECONDS) : work.poll();
+                if (first != null) {
+                    batch.add(first);
+                    work.drainTo(batch, MAX_BATCH - 1);
+                    if (first instanceof Reserve) {
+                        linger(batch);
+                    }
                 }
-                batch.add(first);
-                work.drainTo(batch, MAX_BATCH - 1);
-                process(batch);
+                List<String> releases = new ArrayList<>();
+                List<Reserve> reserves = new ArrayList<>();
+                for (Object item : batch) {
+                    if (item instanceof Reserve reserve) {
+                        reserves.add(reserve);
+                    } else if (item instanceof Outcome outcome && outcome.processed()) {
+                        if (confirms.isEmpty()) {
+                            confirmsDue = System.nanoTime() + CONFIRM_DELAY_NANOS;
+                        }
+                        confirms.add(outcome.key());
+                    } else if (item instanceof Outcome outcome) {
+                        releases.add(outcome.key());
+                    }
+                }
+                // Releases before reservations: a redelivery reserving a key its failed attempt released
+                // finds it free. Confirmations wait a little to make larger statements: a duplicate meeting
+                // a key not confirmed yet is in progress (delivered again later), and the cache, filled
+                // when the exchange completed, drops those on this replica at once.
+                if (!releases.isEmpty()) {
+                    write("release", releases);
+                }
+                if (!reserves.isEmpty()) {
+                    reserveAll(reserves);
+                }
+                if (!confirms.isEmpty() && (confirms.size() >= MAX_BATCH || System.nanoTime() - confirmsDue >= 0
+                        || !running)) {
+                    write("confirm", confirms);
+                    confirms.clear();
+                    confirmsDue = Long.MAX_VALUE;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -125,26 +164,23 @@ final class KeyBatcher {
         }
     }
 
-    private void process(List<Object> batch) {
-        List<String> confirms = new ArrayList<>();
-        List<String> releases = new ArrayList<>();
-        List<Reserve> reserves = new ArrayList<>();
-        for (Object item : batch) {
-            if (item instanceof Reserve reserve) {
-                reserves.add(reserve);
-            } else if (item instanceof Outcome outcome) {
-                (outcome.processed() ? confirms : releases).add(outcome.key());
+    /**
+     * Waits up to the linger for more reservations: a source hands a poll's records to the route one
+     * after the other, and one statement for all of them costs the store far less than one per few.
+     */
+    private void linger(List<Object> batch) throws InterruptedException {
+        long deadline = System.nanoTime() + lingerNanos;
+        while (batch.size() < MAX_BATCH && running) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
             }
-        }
-        // Outcomes first: a redelivery reserving a key its failed attempt released finds it free.
-        if (!confirms.isEmpty()) {
-            write("confirm", confirms);
-        }
-        if (!releases.isEmpty()) {
-            write("release", releases);
-        }
-        if (!reserves.isEmpty()) {
-            reserveAll(reserves);
+            Object next = work.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            work.drainTo(batch, MAX_BATCH - batch.size());
         }
     }
 
@@ -153,7 +189,6 @@ final class KeyBatcher {
         try {
             if ("confirm".equals(operation)) {
                 store.confirmAll(keys);
-                keys.forEach(repository.cache()::confirmed);
                 repository.countStored(keys.size());
             } else {
                 keys.forEach(repository.cache()::forget);
@@ -258,7 +293,12 @@ final class KeyBatcher {
 
         @Override
         public void onComplete(Exchange exchange) {
-            outcome(key, !ExchangeHelper.isFailureHandled(exchange));
+            boolean processed = !ExchangeHelper.isFailureHandled(exchange);
+            if (processed) {
+                // The sinks confirmed: a duplicate on this replica is dropped from now on, store write or not.
+                repository.cache().confirmed(key);
+            }
+            outcome(key, processed);
         }
 
         @Override
