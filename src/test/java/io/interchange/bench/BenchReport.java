@@ -103,6 +103,10 @@ final class BenchReport {
         md.append("| copier | rate msg/s (achieved) | received | p50 ms | p99 ms | p99.9 ms | max ms |\n"
                 + "|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> l : latency) {
+            if (l.containsKey("error")) {
+                md.append("| ").append(l.get("copier")).append(" | failed: ").append(l.get("error")).append(" | | | | | |\n");
+                continue;
+            }
             md.append(String.format("| %s | %s (%s) | %s of %s | %s | %s | %s | %s |%n", l.get("copier"), l.get("rate"),
                     l.get("achievedRate"), l.get("received"), l.get("sent"), l.get("p50Ms"), l.get("p99Ms"),
                     l.get("p999Ms"), l.get("maxMs")));
