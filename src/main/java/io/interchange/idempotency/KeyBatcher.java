@@ -1,6 +1,7 @@
 package io.interchange.idempotency;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -60,6 +61,14 @@ final class KeyBatcher {
     private final long lingerNanos;
     private final Thread thread;
     private final Map<String, ExecutorService> continuations = new ConcurrentHashMap<>();
+    /** Keys this gateway reserved whose exchange has not ended yet (batcher thread only). */
+    private final Set<String> processing = new HashSet<>();
+    /**
+     * Deliveries of an event this gateway is processing right now (a producer's retry, usually next to the
+     * original in the same partition): they wait for its outcome here instead of failing for a redelivery
+     * (batcher thread only).
+     */
+    private final Map<String, List<Reserve>> waitingForOutcome = new HashMap<>();
     private volatile boolean running = true;
 
     KeyBatcher(SharedIdempotentRepository repository, MeterRegistry meters) {
@@ -125,17 +134,34 @@ final class KeyBatcher {
                 }
                 List<String> releases = new ArrayList<>();
                 List<Reserve> reserves = new ArrayList<>();
+                List<Reserve> duplicates = new ArrayList<>();
                 for (Object item : batch) {
                     if (item instanceof Reserve reserve) {
                         reserves.add(reserve);
-                    } else if (item instanceof Outcome outcome && outcome.processed()) {
+                        continue;
+                    }
+                    Outcome outcome = (Outcome) item;
+                    processing.remove(outcome.key());
+                    List<Reserve> waiting = waitingForOutcome.remove(outcome.key());
+                    if (outcome.processed()) {
                         if (confirms.isEmpty()) {
                             confirmsDue = System.nanoTime() + CONFIRM_DELAY_NANOS;
                         }
                         confirms.add(outcome.key());
-                    } else if (item instanceof Outcome outcome) {
+                        if (waiting != null) {
+                            duplicates.addAll(waiting);
+                        }
+                    } else {
                         releases.add(outcome.key());
+                        if (waiting != null) {
+                            // The original failed: the first of them processes the event.
+                            reserves.addAll(0, waiting);
+                        }
                     }
+                }
+                if (!duplicates.isEmpty()) {
+                    duplicates.forEach(d -> duplicate(d.exchange(), true));
+                    continueInOrder(duplicates);
                 }
                 // Releases before reservations: a redelivery reserving a key its failed attempt released
                 // finds it free. Confirmations wait a little to make larger statements: a duplicate meeting
@@ -162,6 +188,12 @@ final class KeyBatcher {
                 batch.clear();
             }
         }
+        // Stopped: deliveries still waiting for an outcome are failed, so their source delivers them again.
+        List<Reserve> left = new ArrayList<>();
+        waitingForOutcome.values().forEach(left::addAll);
+        waitingForOutcome.clear();
+        left.forEach(r -> r.exchange().setException(new KeyInProgressException(r.key())));
+        continueInOrder(left);
     }
 
     /**
@@ -203,8 +235,17 @@ final class KeyBatcher {
         }
     }
 
-    private void reserveAll(List<Reserve> reserves) {
-        // One reservation per distinct key; a second delivery of it in the same batch is in progress.
+    private void reserveAll(List<Reserve> all) {
+        // A delivery of an event this gateway is processing waits for that outcome (see waitingForOutcome).
+        List<Reserve> reserves = new ArrayList<>(all.size());
+        for (Reserve reserve : all) {
+            if (processing.contains(reserve.key())) {
+                waitingForOutcome.computeIfAbsent(reserve.key(), k -> new ArrayList<>()).add(reserve);
+            } else {
+                reserves.add(reserve);
+            }
+        }
+        // One reservation per distinct key; a second delivery of it in the same batch waits for the first.
         Map<String, KeyStore.Reservation> results = new LinkedHashMap<>();
         Set<String> toStore = new LinkedHashSet<>();
         for (Reserve reserve : reserves) {
@@ -230,8 +271,7 @@ final class KeyBatcher {
                 latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             }
         }
-        Set<String> owned = new HashSet<>();
-        Map<String, List<Runnable>> byRoute = new LinkedHashMap<>();
+        List<Reserve> goOn = new ArrayList<>(reserves.size());
         for (Reserve reserve : reserves) {
             String key = reserve.key();
             Exchange exchange = reserve.exchange();
@@ -240,23 +280,39 @@ final class KeyBatcher {
                 duplicate(exchange, true);
             } else if (failure != null) {
                 exchange.setException(failure);
+            } else if (processing.contains(key)) {
+                // reserved by an earlier delivery in this batch
+                waitingForOutcome.computeIfAbsent(key, k -> new ArrayList<>()).add(reserve);
+                continue;
             } else {
                 KeyStore.Reservation reservation = stored.getOrDefault(key, KeyStore.Reservation.IN_PROGRESS);
-                if (reservation == KeyStore.Reservation.RESERVED && owned.add(key)) {
+                if (reservation == KeyStore.Reservation.RESERVED) {
+                    processing.add(key);
                     exchange.getExchangeExtension().addOnCompletion(new Completion(key));
                 } else if (reservation == KeyStore.Reservation.CONFIRMED) {
                     repository.cache().confirmed(key);
                     duplicate(exchange, false);
                 } else {
+                    // held by another replica (or by an exchange of this one that ended before the restart)
                     repository.countInProgress();
                     exchange.setException(new KeyInProgressException(key));
                 }
             }
-            String route = exchange.getFromRouteId() == null ? "" : exchange.getFromRouteId();
+            goOn.add(reserve);
+        }
+        continueInOrder(goOn);
+    }
+
+    /**
+     * Each route goes on on its own thread, in arrival order: a slow step in one route delays neither the
+     * store round trips nor the other routes.
+     */
+    private void continueInOrder(List<Reserve> reserves) {
+        Map<String, List<Runnable>> byRoute = new LinkedHashMap<>();
+        for (Reserve reserve : reserves) {
+            String route = reserve.exchange().getFromRouteId() == null ? "" : reserve.exchange().getFromRouteId();
             byRoute.computeIfAbsent(route, r -> new ArrayList<>()).add(() -> reserve.callback().done(false));
         }
-        // Each route goes on on its own thread, in arrival order: a slow step in one route delays neither
-        // the store round trips nor the other routes.
         byRoute.forEach((route, continuations) -> continuation(route).execute(() -> {
             for (Runnable continuation : continuations) {
                 try {

@@ -148,7 +148,7 @@ final class LatencyProbe {
                     throw new IllegalStateException("no warm-up record arrived within 120 s");
                 }
                 next = pace(next, interval);
-                send((byte) 0, i++ % count);
+                send((byte) 0, i++);
             }
             long measuredStart = System.nanoTime();
             next = measuredStart;
@@ -188,7 +188,8 @@ final class LatencyProbe {
 
     private void send(byte phase, int seq) {
         ByteBuffer body = ByteBuffer.allocate(recordBytes);
-        body.putLong(System.nanoTime()).put(phase).putInt(seq);
+        // Every record a distinct event (the warm-up too): a repeated id would be a duplicate to a deduplicating copier.
+        body.putLong(System.nanoTime()).put(phase).putInt(phase == 0 ? 0 : seq);
         producer.send(TestEvents.asCloudEvent(new ProducerRecord<>(topic, "key-" + (seq % keys), body.array()),
                 "latency-" + phase + "-" + seq));
     }

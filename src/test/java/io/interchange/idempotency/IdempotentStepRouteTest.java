@@ -7,9 +7,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelExecutionException;
 import org.junit.jupiter.api.Test;
@@ -119,5 +122,60 @@ class IdempotentStepRouteTest extends IdempotentConsumerRouteTest {
         assertThat(sink.getReceivedExchanges().stream().map(e -> e.getMessage().getBody(String.class)).distinct())
                 .hasSize(200);
         assertThat(meters.get("interchange.idempotency.batch.size").summary().count()).isPositive();
+    }
+
+    @Test
+    void aDuplicateOfAnEventThisGatewayIsProcessingWaitsForItAndIsDroppedWhenItCompletes() throws Exception {
+        CountDownLatch inSink = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        sink.whenExchangeReceived(1, exchange -> {
+            inSink.countDown();
+            release.await(10, TimeUnit.SECONDS);
+        });
+        double before = duplicates();
+        Thread first = new Thread(() -> producer.sendBodyAndHeaders("direct:events", "x", event("e-7")));
+        first.start();
+        assertThat(inSink.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Object> retry = CompletableFuture.runAsync(
+                () -> producer.sendBodyAndHeaders("direct:events", "x", event("e-7"))).thenApply(v -> "done");
+
+        Thread.sleep(200); // the retry must still be waiting: the subject under test
+        assertThat(retry).as("waits for the original").isNotDone();
+        release.countDown();
+
+        assertThat(retry.get(10, TimeUnit.SECONDS)).as("no KeyInProgressException").isEqualTo("done");
+        first.join(10_000);
+        assertThat(sink.getReceivedCounter()).isEqualTo(1);
+        assertThat(duplicates() - before).isEqualTo(1);
+    }
+
+    @Test
+    void aDuplicateWaitingForAnOriginalThatFailsProcessesTheEvent() throws Exception {
+        CountDownLatch inSink = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        sink.whenExchangeReceived(1, exchange -> {
+            inSink.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("sink refused the original");
+        });
+        Thread first = new Thread(() -> {
+            try {
+                producer.sendBodyAndHeaders("direct:events", "original", event("e-8"));
+            } catch (CamelExecutionException expected) {
+                // the original fails
+            }
+        });
+        first.start();
+        assertThat(inSink.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> retry = CompletableFuture.runAsync(
+                () -> producer.sendBodyAndHeaders("direct:events", "retry", event("e-8")));
+        Thread.sleep(200); // the retry must still be waiting: the subject under test
+        release.countDown();
+
+        retry.get(10, TimeUnit.SECONDS);
+        first.join(10_000);
+        assertThat(sink.getReceivedExchanges()).extracting(e -> e.getMessage().getBody(String.class))
+                .containsExactly("original", "retry");
+        assertThat(repository.contains(key("/orders", "e-8"))).isTrue();
     }
 }
