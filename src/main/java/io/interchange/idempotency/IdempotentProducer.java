@@ -10,8 +10,9 @@ import io.interchange.cloudevents.CloudEventAttributes;
 
 /**
  * Drops a delivery whose key was processed (the route stops there and the source is acknowledged),
- * fails one whose key another exchange is processing (the source delivers it again later), and lets
- * the others through with their key reserved. The key is {@code <scope> <source> <id>}: a CloudEvent
+ * holds one whose event this gateway is processing until that outcome is known, fails one whose key
+ * another replica holds (the source delivers it again later), and lets the others through with their
+ * key reserved. The key is {@code <scope> <source> <id>}: a CloudEvent
  * source (a URI-reference) has no space, so no two (source, id) pairs make the same key.
  */
 public class IdempotentProducer extends DefaultAsyncProducer {
@@ -29,6 +30,13 @@ public class IdempotentProducer extends DefaultAsyncProducer {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         String key = key(exchange.getMessage());
+        if (key != null && key.indexOf('\u0000') >= 0) {
+            // PostgreSQL cannot store it, and one such key would fail every batch it lands in
+            exchange.setException(new UndeliverableException("Idempotency key contains a NUL character: " + key
+                    .replace('\u0000', '?')));
+            callback.done(true);
+            return true;
+        }
         if (key == null) {
             exchange.setException(new UndeliverableException(endpoint.getKeyHeader() == null
                     ? "No idempotency key: the event has no ce-source or ce-id header (read it with"

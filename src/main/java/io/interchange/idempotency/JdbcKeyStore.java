@@ -44,9 +44,12 @@ public class JdbcKeyStore implements KeyStore {
             // take over a reservation whose lease ran out, or a confirmation past the retention
             + " WHERE (NOT t.confirmed AND t.created_at < now() - ? * INTERVAL '1 millisecond')"
             + " OR t.created_at < now() - ? * INTERVAL '1 millisecond'";
-    /** RESERVE for an array of distinct keys, inserted in the array's (sorted) order; returns the keys it reserved. */
+    /**
+     * RESERVE for an array of distinct keys; returns the keys it reserved. Every batched statement locks its
+     * rows in one order (byte order, COLLATE "C"), so replicas cannot deadlock each other.
+     */
     private static final String RESERVE_ALL = "INSERT INTO " + TABLE + " AS t (namespace, message_key, confirmed, created_at)"
-            + " SELECT ?, u.k, FALSE, now() FROM unnest(?::varchar[]) WITH ORDINALITY AS u(k, n) ORDER BY u.n"
+            + " SELECT ?, u.k, FALSE, now() FROM unnest(?::varchar[]) AS u(k) ORDER BY u.k COLLATE \"C\""
             + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = FALSE, created_at = now()"
             + " WHERE (NOT t.confirmed AND t.created_at < now() - ? * INTERVAL '1 millisecond')"
             + " OR t.created_at < now() - ? * INTERVAL '1 millisecond'"
@@ -54,10 +57,12 @@ public class JdbcKeyStore implements KeyStore {
     private static final String STATE_ALL = "SELECT message_key, confirmed FROM " + TABLE
             + " WHERE namespace = ? AND message_key = ANY(?::varchar[])";
     private static final String CONFIRM_ALL = "INSERT INTO " + TABLE + " (namespace, message_key, confirmed, created_at)"
-            + " SELECT ?, u.k, TRUE, now() FROM unnest(?::varchar[]) WITH ORDINALITY AS u(k, n) ORDER BY u.n"
+            + " SELECT ?, u.k, TRUE, now() FROM unnest(?::varchar[]) AS u(k) ORDER BY u.k COLLATE \"C\""
             + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = TRUE, created_at = now()";
-    private static final String RELEASE_ALL = "DELETE FROM " + TABLE
-            + " WHERE namespace = ? AND message_key = ANY(?::varchar[]) AND NOT confirmed";
+    private static final String RELEASE_ALL = "WITH locked AS (SELECT ctid FROM " + TABLE
+            + " WHERE namespace = ? AND message_key = ANY(?::varchar[]) AND NOT confirmed"
+            + " ORDER BY message_key COLLATE \"C\" FOR UPDATE)"
+            + " DELETE FROM " + TABLE + " WHERE ctid IN (SELECT ctid FROM locked)";
     private static final String STATE = "SELECT confirmed FROM " + TABLE + " WHERE namespace = ? AND message_key = ?";
     private static final String CONFIRM = "UPDATE " + TABLE + " SET confirmed = TRUE, created_at = now()"
             + " WHERE namespace = ? AND message_key = ?";

@@ -29,7 +29,7 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The engine of {@code interchange-idempotent}: one thread that takes every key waiting to be reserved,
  * confirmed or released and does each kind in one store round trip, then hands the waiting exchanges
- * to one thread per route, which continues them in the order they arrived. Nothing waits on purpose: at a low rate a batch is one key (one
+ * to one thread per route, which continues them in the order they arrived. It waits a little for more keys (batch-linger) and gathers confirmations for 20 ms: at a low rate a batch is a few keys (one
  * round trip of latency); under load the keys that arrive during a round trip form the next batch, so the
  * store sees a few statements per second instead of two per event.
  *
@@ -45,10 +45,12 @@ final class KeyBatcher {
 
     /** Most keys of one kind per statement. */
     static final int MAX_BATCH = 1000;
+    /** Exchange property: the batcher has handed the exchange back to its route (its callback is due or done). */
+    private static final String CONTINUED = "interchange-idempotency-continued";
     /** How long confirmations gather before they are written (fewer, larger statements). */
     static final long CONFIRM_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
-    private record Reserve(String key, Exchange exchange, AsyncCallback callback) {
+    private record Reserve(String key, Exchange exchange, AsyncCallback callback, long since) {
     }
 
     private record Outcome(String key, boolean processed) {
@@ -62,7 +64,8 @@ final class KeyBatcher {
     private final Thread thread;
     private final Map<String, ExecutorService> continuations = new ConcurrentHashMap<>();
     /** Keys this gateway reserved whose exchange has not ended yet (batcher thread only). */
-    private final Set<String> processing = new HashSet<>();
+    private final Map<String, String> processing = new HashMap<>();
+    private long nextWaitCheck;
     /**
      * Deliveries of an event this gateway is processing right now (a producer's retry, usually next to the
      * original in the same partition): they wait for its outcome here instead of failing for a redelivery
@@ -91,7 +94,7 @@ final class KeyBatcher {
             callback.done(false);
             return;
         }
-        work.add(new Reserve(key, exchange, callback));
+        work.add(new Reserve(key, exchange, callback, System.nanoTime()));
     }
 
     /** True (and the exchange marked a duplicate) when the cache knows the key was processed: no thread hop. */
@@ -160,9 +163,10 @@ final class KeyBatcher {
                     }
                 }
                 if (!duplicates.isEmpty()) {
-                    duplicates.forEach(d -> duplicate(d.exchange(), true));
+                    duplicates.forEach(d -> duplicate(d.exchange(), false));
                     continueInOrder(duplicates);
                 }
+                expireWaiters();
                 // Releases before reservations: a redelivery reserving a key its failed attempt released
                 // finds it free. Confirmations wait a little to make larger statements: a duplicate meeting
                 // a key not confirmed yet is in progress (delivered again later), and the cache, filled
@@ -181,11 +185,31 @@ final class KeyBatcher {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
+                break;
+            } catch (Throwable e) {
+                // Never leave an exchange without its callback: fail what this pass had not continued yet.
                 LOG.error("Idempotency batch failed unexpectedly", e);
+                List<Reserve> stranded = new ArrayList<>();
+                for (Object item : batch) {
+                    if (item instanceof Reserve reserve && reserve.exchange().getProperty(CONTINUED) == null
+                            && !isWaiting(reserve)) {
+                        stranded.add(reserve);
+                    }
+                }
+                stranded.forEach(r -> r.exchange().setException(new IdempotencyStoreException("reserve",
+                        e instanceof Exception ex ? ex : new IllegalStateException(e))));
+                continueInOrder(stranded);
             } finally {
                 batch.clear();
+            }
+        }
+        // Reservations queued while stopping are failed (their sources deliver them again).
+        List<Object> late = new ArrayList<>();
+        work.drainTo(late);
+        for (Object item : late) {
+            if (item instanceof Reserve reserve) {
+                reserve.exchange().setException(new KeyInProgressException(reserve.key()));
+                waitingForOutcome.computeIfAbsent(reserve.key(), k -> new ArrayList<>()).add(reserve);
             }
         }
         // Stopped: deliveries still waiting for an outcome are failed, so their source delivers them again.
@@ -235,16 +259,55 @@ final class KeyBatcher {
         }
     }
 
+    private boolean isWaiting(Reserve reserve) {
+        List<Reserve> waiting = waitingForOutcome.get(reserve.key());
+        return waiting != null && waiting.contains(reserve);
+    }
+
+    /**
+     * A delivery waits for the original at most the lease (as a duplicate on another replica would); then,
+     * or at once if it is the very exchange that holds the key (the same step passed twice), it fails for a
+     * later retry.
+     */
+    private void expireWaiters() {
+        long now = System.nanoTime();
+        if (now - nextWaitCheck < 0 || waitingForOutcome.isEmpty()) {
+            return;
+        }
+        nextWaitCheck = now + TimeUnit.SECONDS.toNanos(1);
+        long lease = repository.properties().lease().toNanos();
+        List<Reserve> expired = new ArrayList<>();
+        waitingForOutcome.values().forEach(waiting -> waiting.removeIf(r -> {
+            boolean over = now - r.since() > lease;
+            if (over) {
+                expired.add(r);
+            }
+            return over;
+        }));
+        waitingForOutcome.values().removeIf(List::isEmpty);
+        expired.forEach(r -> {
+            repository.countInProgress();
+            r.exchange().setException(new KeyInProgressException(r.key()));
+        });
+        continueInOrder(expired);
+    }
+
     private void reserveAll(List<Reserve> all) {
         // A delivery of an event this gateway is processing waits for that outcome (see waitingForOutcome).
         List<Reserve> reserves = new ArrayList<>(all.size());
+        List<Reserve> reentered = new ArrayList<>();
         for (Reserve reserve : all) {
-            if (processing.contains(reserve.key())) {
-                waitingForOutcome.computeIfAbsent(reserve.key(), k -> new ArrayList<>()).add(reserve);
-            } else {
+            String holder = processing.get(reserve.key());
+            if (holder == null) {
                 reserves.add(reserve);
+            } else if (holder.equals(reserve.exchange().getExchangeId())) {
+                reserve.exchange().setException(new KeyInProgressException(reserve.key()));
+                reentered.add(reserve);
+            } else {
+                waitingForOutcome.computeIfAbsent(reserve.key(), k -> new ArrayList<>()).add(reserve);
             }
         }
+        continueInOrder(reentered);
         // One reservation per distinct key; a second delivery of it in the same batch waits for the first.
         Map<String, KeyStore.Reservation> results = new LinkedHashMap<>();
         Set<String> toStore = new LinkedHashSet<>();
@@ -280,14 +343,14 @@ final class KeyBatcher {
                 duplicate(exchange, true);
             } else if (failure != null) {
                 exchange.setException(failure);
-            } else if (processing.contains(key)) {
+            } else if (processing.containsKey(key)) {
                 // reserved by an earlier delivery in this batch
                 waitingForOutcome.computeIfAbsent(key, k -> new ArrayList<>()).add(reserve);
                 continue;
             } else {
                 KeyStore.Reservation reservation = stored.getOrDefault(key, KeyStore.Reservation.IN_PROGRESS);
                 if (reservation == KeyStore.Reservation.RESERVED) {
-                    processing.add(key);
+                    processing.put(key, exchange.getExchangeId());
                     exchange.getExchangeExtension().addOnCompletion(new Completion(key));
                 } else if (reservation == KeyStore.Reservation.CONFIRMED) {
                     repository.cache().confirmed(key);
@@ -310,18 +373,26 @@ final class KeyBatcher {
     private void continueInOrder(List<Reserve> reserves) {
         Map<String, List<Runnable>> byRoute = new LinkedHashMap<>();
         for (Reserve reserve : reserves) {
+            reserve.exchange().setProperty(CONTINUED, Boolean.TRUE);
             String route = reserve.exchange().getFromRouteId() == null ? "" : reserve.exchange().getFromRouteId();
             byRoute.computeIfAbsent(route, r -> new ArrayList<>()).add(() -> reserve.callback().done(false));
         }
-        byRoute.forEach((route, continuations) -> continuation(route).execute(() -> {
-            for (Runnable continuation : continuations) {
-                try {
-                    continuation.run();
-                } catch (RuntimeException e) {
-                    LOG.error("Continuing an exchange of route '{}' after its idempotency check failed", route, e);
+        byRoute.forEach((route, continuations) -> {
+            Runnable all = () -> {
+                for (Runnable continuation : continuations) {
+                    try {
+                        continuation.run();
+                    } catch (RuntimeException | Error e) {
+                        LOG.error("Continuing an exchange of route '{}' after its idempotency check failed", route, e);
+                    }
                 }
+            };
+            try {
+                continuation(route).execute(all);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                all.run(); // stopping: go on here rather than leave the exchanges without their callback
             }
-        }));
+        });
     }
 
     private ExecutorService continuation(String route) {

@@ -109,7 +109,8 @@ public class SagaLedger {
 
     /**
      * Claims the compensation or completion of a step; false if it already ran (or is running), so a
-     * repeated callback does nothing.
+     * repeated callback does nothing, or if the step's other outcome ran (refused). Throws while the other
+     * outcome is still running, so the coordinator retries the callback once that is decided.
      */
     public boolean claim(String sagaId, String step, String kind) {
         Saga saga = saga(sagaId);
@@ -117,7 +118,12 @@ public class SagaLedger {
             Step existing = saga.steps.get(step);
             CallbackState other = existing == null ? null
                     : kind.equals("compensation") ? existing.completion : existing.compensation;
-            if (other == CallbackState.RUNNING || other == CallbackState.DONE || other == CallbackState.NOTHING_TO_DO) {
+            if (other == CallbackState.RUNNING) {
+                // Its outcome decides: fail this callback, so the coordinator calls it again later.
+                throw new IllegalStateException("The " + (kind.equals("compensation") ? "completion" : "compensation")
+                        + " of step " + step + " in saga " + sagaId + " is still running; call again later");
+            }
+            if (other == CallbackState.DONE || other == CallbackState.NOTHING_TO_DO) {
                 // A step is completed or compensated, never both (as in the LRA spec): e.g. the coordinator
                 // gave up on a slow completion callback and later cancels the saga at its time limit.
                 lateCallbacks.increment();

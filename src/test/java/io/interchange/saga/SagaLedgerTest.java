@@ -1,6 +1,7 @@
 package io.interchange.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
@@ -37,12 +38,16 @@ class SagaLedgerTest {
     }
 
     @Test
-    void aCompletionStillRunningAlsoBlocksTheCompensation() {
+    void aCompensationDuringTheCompletionFailsForALaterRetryAndRunsIfTheCompletionFailed() {
         SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-2", "o-2");
         ledger.closed("s-2");
         assertThat(ledger.claim("s-2", "inventory", "completion")).isTrue();
-        assertThat(ledger.claim("s-2", "inventory", "compensation")).isFalse();
+        assertThatThrownBy(() -> ledger.claim("s-2", "inventory", "compensation"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("still running");
+
+        ledger.callbackEnded("s-2", "inventory", "completion", SagaLedger.CallbackState.FAILED);
+        assertThat(ledger.claim("s-2", "inventory", "compensation")).as("the completion failed: compensate").isTrue();
     }
 
     @Test

@@ -26,6 +26,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.interchange.bridge.BridgeHeaders;
 import io.interchange.bridge.HeaderAllowList;
 import io.interchange.bridge.MessageTooLargeException;
+import io.interchange.bridge.UndeliverableException;
 
 /**
  * Publishes on one confirm-mode channel and completes each exchange when its confirm arrives,
@@ -92,10 +93,23 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                     ch.basicPublish(endpoint.getExchangeName(), routingKey, endpoint.isMandatory(), properties, body);
                 } catch (IOException | RuntimeException e) {
                     pending.remove(sequence);
+                    // The client counted a sequence number for a publish it may not have sent: every later
+                    // confirm on this channel would complete the wrong exchange. Drop the channel: the
+                    // publishes still waiting fail (and are delivered again), the next one opens a new channel.
+                    abort(ch);
+                    if (e instanceof IllegalArgumentException) {
+                        // e.g. a header name or routing key over 255 bytes: no retry can encode it
+                        throw new UndeliverableException("RabbitMQ cannot encode the message for exchange '"
+                                + endpoint.getExchangeName() + "': " + e.getMessage(), e);
+                    }
                     throw e;
                 }
             }
             return false;
+        } catch (UndeliverableException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
         } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
             exchange.setException(new RabbitPublishException("Publish to exchange '" + endpoint.getExchangeName()
                     + "' failed: " + e.getMessage(), e));
@@ -118,6 +132,19 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
     }
 
     /** Called with publishLock held. */
+    private void abort(Channel ch) {
+        try {
+            ch.abort();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Aborting channel to '{}': {}", endpoint.getExchangeName(), e.getMessage());
+        }
+        // abort() ran the shutdown listener: the publishes still waiting on it have failed
+        if (channel == ch) {
+            channel = null;
+        }
+    }
+
+    /** Called with publishLock held. */
     private Channel openChannel() throws IOException, java.util.concurrent.TimeoutException {
         if (channel != null && channel.isOpen()) {
             return channel;
@@ -136,11 +163,23 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
             // RabbitMQ sends a return before the ack of the same publish, and a return names no sequence
             // number: every publish still waiting that is the same message (routing key, headers, body) is
             // failed. Two identical publishes route alike, so this fails the returned one, and if a binding
-            // changed between them, one more that is then redelivered: a duplicate, never a loss.
+            // changed between them, one more (dead-lettered as unroutable: a copy, never a loss).
+            boolean matched = false;
             for (Pending p : pending.values()) {
                 if (p.returned == null && p.isMessage(returned.getRoutingKey(), returned.getProperties().getHeaders(),
                         returned.getBody())) {
                     p.returned = reason;
+                    matched = true;
+                }
+            }
+            if (!matched) {
+                // Headers that did not survive the round trip as sent (e.g. text the encoder replaced): fail
+                // every waiting publish of this routing key and body rather than confirm the returned one.
+                for (Pending p : pending.values()) {
+                    if (p.returned == null && p.routingKey.equals(returned.getRoutingKey())
+                            && java.util.Arrays.equals(p.body, returned.getBody())) {
+                        p.returned = reason;
+                    }
                 }
             }
         });

@@ -102,6 +102,36 @@ class RabbitComponentIT {
         }
     }
 
+    /**
+     * The client counts a confirm number before it encodes a publish: one it cannot encode (a routing key
+     * over 255 bytes) is dead-lettered, and the channel is replaced so later confirms complete the right
+     * exchanges.
+     */
+    @Test
+    void aPublishTheClientCannotEncodeIsUndeliverableAndLaterPublishesAreConfirmedCorrectly() throws Exception {
+        try (Connection connection = Brokers.rabbitmq().connect("encode-it")) {
+            Channel channel = connection.createChannel();
+            channel.exchangeDeclare("encode-it", "topic", true);
+            channel.queueDeclare("encode-it", true, false, false, null);
+            channel.queuePurge("encode-it");
+            channel.queueBind("encode-it", "encode-it", "bound.#");
+        }
+        String uri = "interchange-rabbitmq:encode-it?useMessageRoutingKey=true";
+        assertThatThrownBy(() -> producer.sendBodyAndHeader(uri, "too long".getBytes(), BridgeHeaders.ROUTING_KEY,
+                "bound." + "k".repeat(300)))
+                .isInstanceOf(CamelExecutionException.class)
+                .hasRootCauseInstanceOf(IllegalArgumentException.class)
+                .cause().isInstanceOf(io.interchange.bridge.UndeliverableException.class);
+        for (int i = 0; i < 20; i++) {
+            producer.sendBodyAndHeader(uri, ("ok-" + i).getBytes(), BridgeHeaders.ROUTING_KEY, "bound.ok");
+        }
+        assertThatThrownBy(() -> producer.sendBodyAndHeader(uri, "nobody".getBytes(), BridgeHeaders.ROUTING_KEY,
+                "nobody.listens")).hasRootCauseInstanceOf(UnroutableMessageException.class);
+        try (Connection connection = Brokers.rabbitmq().connect("encode-it-check")) {
+            assertThat(connection.createChannel().messageCount("encode-it")).isEqualTo(20);
+        }
+    }
+
     @Test
     void aDeliveryWhoseRouteFailedIsRequeuedAndDeliveredAgain() throws Exception {
         try (Connection connection = Brokers.rabbitmq().connect("requeue-it")) {
