@@ -35,6 +35,8 @@ public class SagaLedger {
     private final Map<String, Saga> sagas = new ConcurrentHashMap<>();
     /** Finished sagas in the order they finished, for eviction. */
     private final java.util.Queue<Saga> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Size of {@code finished} (a ConcurrentLinkedQueue counts by walking it). */
+    private final java.util.concurrent.atomic.AtomicInteger finishedCount = new java.util.concurrent.atomic.AtomicInteger();
     private final int history;
     /**
      * A finished saga is kept at least this long (twice the saga time limit): the coordinator may still call
@@ -86,6 +88,7 @@ public class SagaLedger {
         Saga saga = sagas.get(sagaId);
         if (saga != null && saga.finish(Status.COMPLETED)) {
             finished.add(saga);
+            finishedCount.incrementAndGet();
             completed.increment();
             record(saga, "completed");
         }
@@ -201,6 +204,7 @@ public class SagaLedger {
         }
         if (settled) {
             finished.add(saga);
+            finishedCount.incrementAndGet();
             compensated.increment();
             record(saga, "compensated");
         }
@@ -218,11 +222,12 @@ public class SagaLedger {
     /** Drops the oldest finished sagas beyond {@code history}, but none finished less than {@code retention} ago. */
     private void evict() {
         Instant keepFrom = Instant.now().minus(retention);
-        while (finished.size() > history) {
+        while (finishedCount.get() > history) {
             Saga oldest = finished.peek();
             if (oldest == null || oldest.ended.isAfter(keepFrom) || !finished.remove(oldest)) {
                 return;
             }
+            finishedCount.decrementAndGet();
             sagas.remove(oldest.id, oldest);
         }
     }
