@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.TreeMap;
 
 import javax.sql.DataSource;
 
@@ -207,9 +206,9 @@ public class JdbcKeyStore implements KeyStore {
         }
     }
 
-    /** Stored form -> key, sorted by the stored form: the order rows are locked in. */
+    /** Stored form -> key. The statements sort the keys themselves (COLLATE "C"): no order needed here. */
     private static Map<String, String> byStored(Collection<String> keys) {
-        Map<String, String> byStored = new TreeMap<>();
+        Map<String, String> byStored = new HashMap<>();
         keys.forEach(key -> byStored.put(stored(key), key));
         return byStored;
     }

@@ -178,4 +178,24 @@ class IdempotentStepRouteTest extends IdempotentConsumerRouteTest {
                 .containsExactly("original", "retry");
         assertThat(repository.contains(key("/orders", "e-8"))).isTrue();
     }
+
+    @Test
+    void anIdWithANulCharacterIsDeadLetteredAtOnce() throws Exception {
+        deadLetter.expectedMessageCount(1);
+
+        producer.sendBodyAndHeaders("direct:events", "x", event("e-\u0000-9"));
+
+        deadLetter.assertIsSatisfied();
+        assertThat(deadLetter.getExchanges().get(0).getMessage().getHeader(DeadLetterHeaders.REASON, String.class))
+                .contains("NUL");
+        assertThat(sink.getReceivedCounter()).isZero();
+    }
+
+    @Test
+    void theSameExchangePassingTheStepTwiceFailsAtOnceInsteadOfWaitingForItself() {
+        assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:twice", "x", event("e-10")))
+                .isInstanceOf(CamelExecutionException.class).hasRootCauseInstanceOf(KeyInProgressException.class);
+        assertThat(sink.getReceivedCounter()).isZero();
+        assertThat(repository.contains(key("/orders", "e-10"))).as("released after the failure").isFalse();
+    }
 }
