@@ -10,20 +10,26 @@ import io.interchange.bridge.rabbitmq.RabbitComponent;
 import io.interchange.bridge.sqs.SqsClientFactory;
 import io.interchange.bridge.sqs.SqsComponent;
 import io.interchange.bridge.sqs.SqsSettings;
+import io.interchange.security.IngressProperties;
 
 /** Registers the bridge components under the schemes routes use. */
 @Configuration(proxyBeanMethods = false)
 public class BridgeComponentsConfiguration {
 
     @Bean("interchange-kafka")
-    KafkaSourceComponent interchangeKafka() {
-        return new KafkaSourceComponent();
+    KafkaSourceComponent interchangeKafka(IngressProperties ingress) {
+        KafkaSourceComponent component = new KafkaSourceComponent();
+        component.setIngressHeaders(ingress.headers());
+        return component;
     }
 
     /** Uses the connection settings (host, credentials, TLS) Spring Boot built from spring.rabbitmq.*. */
     @Bean("interchange-rabbitmq")
-    RabbitComponent interchangeRabbitmq(CachingConnectionFactory connectionFactory, BridgeProperties bridge) {
-        return new RabbitComponent(connectionFactory.getRabbitConnectionFactory(), bridge.allowList());
+    RabbitComponent interchangeRabbitmq(CachingConnectionFactory connectionFactory, BridgeProperties bridge,
+            IngressProperties ingress) {
+        RabbitComponent component = new RabbitComponent(connectionFactory.getRabbitConnectionFactory(), bridge.allowList());
+        component.setIngressHeaders(ingress.headers());
+        return component;
     }
 
     /**
@@ -31,9 +37,11 @@ public class BridgeComponentsConfiguration {
      * camel.component.aws2-sqs.access-key and secret-key are set, else the AWS default provider chain.
      */
     @Bean("interchange-sqs")
-    SqsComponent interchangeSqs(SqsSettings settings, Environment environment) {
-        return new SqsComponent(new SqsClientFactory(settings,
+    SqsComponent interchangeSqs(SqsSettings settings, Environment environment, IngressProperties ingress) {
+        SqsComponent component = new SqsComponent(new SqsClientFactory(settings,
                 environment.getProperty("camel.component.aws2-sqs.access-key"),
                 environment.getProperty("camel.component.aws2-sqs.secret-key")));
+        component.setIngressHeaders(ingress.headers());
+        return component;
     }
 }

@@ -16,6 +16,12 @@ public final class BridgeHeaders {
     /** The routing key an AMQP message arrived with; the RabbitMQ sink publishes with it when set. */
     public static final String ROUTING_KEY = "InterchangeRoutingKey";
 
+    /**
+     * Exchange property: the CloudEvent's source and id ("source\nid"), set by the CloudEvents steps, so a
+     * sink can derive a deduplication id whatever mode the event is written in.
+     */
+    public static final String EVENT_IDENTITY = "InterchangeEventIdentity";
+
     private BridgeHeaders() {
     }
 }

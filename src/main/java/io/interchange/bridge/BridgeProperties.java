@@ -3,6 +3,8 @@ package io.interchange.bridge;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.interchange.security.HeaderAllowList;
+
 /**
  * @param allowedHeaders the headers a bridge carries from source to sink (see {@link HeaderAllowList});
  *                       {@code Camel*} headers never pass, whatever this says

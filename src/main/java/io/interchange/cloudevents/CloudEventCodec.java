@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.interchange.security.IngressHeaders;
+
 /**
  * Reads an event from a message of any supported binding and mode, and writes one, validating on
  * both sides. Works on plain header maps so that every mapping is testable without Camel or brokers.
@@ -44,6 +46,22 @@ public final class CloudEventCodec {
      * @throws InvalidCloudEventException when the message is no CloudEvent or an invalid one
      */
     public Read read(Map<String, Object> headers, byte[] body, HeaderBinding binding) {
+        return read(headers, body, binding, List.of());
+    }
+
+    /**
+     * The valid event in a message whose headers were admitted from the wire with these problems: a binding
+     * header that came twice (in any letter case) or whose bytes are not UTF-8 makes the event invalid, since
+     * the gateway cannot know which value the producer meant.
+     */
+    public Read read(Map<String, Object> headers, byte[] body, HeaderBinding binding, List<IngressHeaders.Problem> problems) {
+        if (!problems.isEmpty()) {
+            List<String> violations = problems.stream().filter(p -> isBindingHeader(p.header()))
+                    .map(IngressHeaders.Problem::text).toList();
+            if (!violations.isEmpty()) {
+                throw new InvalidCloudEventException(violations);
+            }
+        }
         String contentType = HeaderBinding.contentType(headers);
         if (MediaTypes.isStructured(contentType)) {
             if (!MediaTypes.isStructuredJson(contentType)) {

@@ -74,6 +74,8 @@ public final class CloudEventValidator {
             } else {
                 controlCharacter(text).ifPresent(c -> violations.add("attribute '" + printable(name)
                         + "' contains the control character " + c));
+                unpairedSurrogate(text).ifPresent(c -> violations.add("attribute '" + printable(name)
+                        + "' is not valid Unicode: " + c));
             }
         }
         if (total > limits.maxAttributesLength()) {
@@ -184,6 +186,19 @@ public final class CloudEventValidator {
             char c = text.charAt(i);
             if (c < 0x20 || c >= 0x7f && c <= 0x9f) {
                 return Optional.of(String.format("U+%04X at index %d", (int) c, i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A string that cannot be encoded as UTF-8 (every broker's binding would replace the character). */
+    static Optional<String> unpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return Optional.of(String.format("unpaired surrogate U+%04X at index %d", (int) c, i));
             }
         }
         return Optional.empty();

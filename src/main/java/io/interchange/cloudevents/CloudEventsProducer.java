@@ -12,6 +12,9 @@ import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultProducer;
 
+import io.interchange.bridge.BridgeHeaders;
+import io.interchange.security.IngressHeaders;
+
 /**
  * Runs one CloudEvents step on the exchange in place. A step that finds the event invalid throws
  * {@link InvalidCloudEventException} before it changes the message, so a dead-letter handler gets
@@ -124,7 +127,8 @@ public class CloudEventsProducer extends DefaultProducer {
 
     private void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        CloudEventCodec.Read read = codec.read(message.getHeaders(), body(message), endpoint.headerBinding());
+        CloudEventCodec.Read read = codec.read(message.getHeaders(), body(message), endpoint.headerBinding(),
+                IngressHeaders.problems(exchange));
         removeHeaders(message, CloudEventCodec::isBindingHeader);
         setNeutral(message, read.event());
         exchange.setProperty(MODE_PROPERTY, read.mode());
@@ -141,6 +145,7 @@ public class CloudEventsProducer extends DefaultProducer {
         removeHeaders(message, h -> CloudEventAttributes.isAttributeHeader(h) || CloudEventCodec.isBindingHeader(h));
         message.getHeaders().putAll(written.headers());
         message.setBody(written.body());
+        exchange.setProperty(BridgeHeaders.EVENT_IDENTITY, identity(event));
         if (binding == HeaderBinding.KAFKA && endpoint.isKeyFromPartitionKey()) {
             Object partitionKey = event.attributes().get(CloudEventAttributes.PARTITIONKEY);
             if (partitionKey != null) {
@@ -165,6 +170,11 @@ public class CloudEventsProducer extends DefaultProducer {
         removeHeaders(message, CloudEventAttributes::isAttributeHeader);
         event.attributes().forEach((name, value) -> message.setHeader(CloudEventAttributes.header(name), value));
         message.setBody(event.data());
+        message.getExchange().setProperty(BridgeHeaders.EVENT_IDENTITY, identity(event));
+    }
+
+    private static String identity(EventEnvelope event) {
+        return event.attributes().get(CloudEventAttributes.SOURCE) + "\n" + event.attributes().get(CloudEventAttributes.ID);
     }
 
     private static byte[] body(Message message) {

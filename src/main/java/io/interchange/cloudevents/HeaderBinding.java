@@ -3,11 +3,13 @@ package io.interchange.cloudevents;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Binary content mode of a protocol binding whose attributes travel as prefixed message headers
@@ -96,12 +98,20 @@ public class HeaderBinding {
         return prefixOf(header) != null;
     }
 
-    /** The event in a binary-mode message. The result is not validated yet. */
+    /**
+     * The event in a binary-mode message, read strictly: an attribute header whose prefix or attribute name
+     * is in another letter case ({@code CE_id}, {@code ce_ID}, {@code cloudevents_id}), or whose value has
+     * a type the binding does not give attributes, makes the message invalid. The result is not validated yet.
+     *
+     * @throws InvalidCloudEventException for those problems
+     */
     public EventEnvelope readBinary(Map<String, Object> headers, byte[] body) {
         Map<String, Object> attributes = new LinkedHashMap<>();
         List<String> prefixesSeen = new ArrayList<>();
+        List<String> violations = new ArrayList<>();
         for (Map.Entry<String, Object> header : headers.entrySet()) {
-            String p = prefixOf(header.getKey());
+            String name = header.getKey();
+            String p = prefixOf(name);
             if (p == null || header.getValue() == null) {
                 continue;
             }
@@ -109,17 +119,91 @@ public class HeaderBinding {
             if (!prefixesSeen.contains(p)) {
                 prefixesSeen.add(p);
             }
-            attributes.put(header.getKey().substring(p.length()), attributeValue(header.getValue()));
+            String attribute = name.substring(p.length());
+            if (!name.startsWith(p)) {
+                violations.add("header '" + CloudEventValidator.shorten(name) + "' is not an attribute header of the "
+                        + this.name + " binding: its prefix is '" + p + "', in that letter case");
+            } else if (!attribute.equals(attribute.toLowerCase(Locale.ROOT))) {
+                violations.add("header '" + CloudEventValidator.shorten(name) + "' names the attribute in upper case;"
+                        + " CloudEvents attribute names are lower case");
+            } else {
+                Object value = readValue(name, attribute, header.getValue(), violations);
+                if (value != null) {
+                    attributes.put(attribute, value);
+                }
+            }
         }
         if (prefixesSeen.size() > 1) {
-            throw new InvalidCloudEventException(List.of("attribute headers mix the prefixes " + prefixesSeen
-                    + "; a message uses one of them"));
+            violations.add("attribute headers mix the prefixes " + prefixesSeen + "; a message uses one of them");
+        }
+        if (!violations.isEmpty()) {
+            throw new InvalidCloudEventException(violations);
         }
         String contentType = contentType(headers);
         if (contentType != null) {
             attributes.put(CloudEventAttributes.DATACONTENTTYPE, contentType);
         }
         return new EventEnvelope(ordered(attributes), body == null || body.length == 0 ? null : body);
+    }
+
+    /**
+     * An attribute value as this binding carries it. Kafka and SQS carry every attribute as a string (an SQS
+     * Number or Binary attribute is not one). AMQP also has native types: integers and booleans for
+     * extensions, a timestamp for {@code time} and extensions, binary for extensions (read as its canonical
+     * base64 string); any other AMQP type is no CloudEvents type.
+     */
+    private Object readValue(String header, String attribute, Object value, List<String> violations) {
+        if (value instanceof String) {
+            return value;
+        }
+        boolean extension = CloudEventAttributes.isExtension(attribute);
+        if (!nativeTypes) {
+            if (value instanceof byte[] bytes && this != SQS) {
+                Optional<String> text = StructuredJsonFormat.utf8(bytes);
+                if (text.isPresent()) {
+                    return text.get();
+                }
+                violations.add("header '" + CloudEventValidator.shorten(header) + "' is not valid UTF-8");
+                return null;
+            }
+            violations.add("header '" + CloudEventValidator.shorten(header) + "' is " + describeType(value)
+                    + "; the " + name + " binding carries attributes as strings");
+            return null;
+        }
+        if (value instanceof Date date && (extension || attribute.equals(CloudEventAttributes.TIME))) {
+            return date.toInstant().toString();
+        }
+        if (extension) {
+            if (value instanceof Integer || value instanceof Boolean) {
+                return value;
+            }
+            if ((value instanceof Long || value instanceof Short || value instanceof Byte)
+                    && ((Number) value).longValue() == (int) ((Number) value).longValue()) {
+                return ((Number) value).intValue();
+            }
+            if (value instanceof byte[] bytes) {
+                return Base64.getEncoder().encodeToString(bytes);
+            }
+        }
+        violations.add("header '" + CloudEventValidator.shorten(header) + "' is " + describeType(value) + ", which is"
+                + " not a type the AMQP binding gives " + (extension ? "an extension" : "the attribute '" + attribute + "'"));
+        return null;
+    }
+
+    private String describeType(Object value) {
+        if (this == SQS && value instanceof Number) {
+            return "an SQS Number attribute";
+        }
+        if (this == SQS && value instanceof byte[]) {
+            return "an SQS Binary attribute";
+        }
+        if (value instanceof byte[]) {
+            return "binary";
+        }
+        if (value instanceof Long n && n.longValue() != n.intValue()) {
+            return "the integer " + n + ", outside the 32-bit range of CloudEvents integers";
+        }
+        return "of type " + value.getClass().getSimpleName();
     }
 
     /** The headers that carry the event's attributes in binary mode; the data is the body. */

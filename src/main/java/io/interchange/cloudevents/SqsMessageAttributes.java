@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * each attribute as a String message attribute {@code ce_<attribute>}, {@code datacontenttype} as
  * {@code content-type}, the data as the message body (base64 when it is not valid UTF-8, because an
  * SQS body is text; see the SQS components). SQS allows 10 message attributes per message: an event
- * that needs more, or has a value SQS cannot carry (empty), goes in structured mode instead.
+ * that needs more, has a value SQS cannot carry (empty), has no data (SQS bodies are never empty) or data
+ * that is not SQS text goes in structured mode instead.
  */
 public final class SqsMessageAttributes {
 
@@ -25,7 +26,8 @@ public final class SqsMessageAttributes {
 
     /** The String message attributes of the event in binary mode, or empty when it must go structured. */
     public static Optional<Map<String, String>> binary(EventEnvelope event, int maxAttributes) {
-        if (event.data() != null && !isSqsText(event.data())) {
+        // An SQS body is never empty: an event without data goes as a structured document without data.
+        if (event.data() == null || !isSqsText(event.data())) {
             return Optional.empty();
         }
         Map<String, String> attributes = new LinkedHashMap<>();

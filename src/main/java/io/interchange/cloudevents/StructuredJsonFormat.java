@@ -138,6 +138,10 @@ public final class StructuredJsonFormat {
             if (MediaTypes.isJson(contentType)) {
                 data = rawData;
             } else if (dataIsString) {
+                Optional<String> unpaired = CloudEventValidator.unpairedSurrogate(dataString);
+                if (unpaired.isPresent()) {
+                    violations.add("data is not valid Unicode: " + unpaired.get());
+                }
                 data = dataString.getBytes(StandardCharsets.UTF_8);
             } else if (!dataIsNull) {
                 violations.add("data must be a JSON string because datacontenttype '" + contentType

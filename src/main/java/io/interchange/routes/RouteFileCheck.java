@@ -33,6 +33,8 @@ public class RouteFileCheck implements CamelContextCustomizer {
             new BrokerSetting("aws2-sqs", "region=", "camel.component.aws2-sqs.region", "INTERCHANGE_SQS_REGION"),
             new BrokerSetting("interchange-sqs", null, "interchange.sqs.region", "INTERCHANGE_SQS_REGION"));
 
+    private static final String DEAD_LETTER_CONFIGURATION = "dead-letter";
+
     private final Environment environment;
 
     public RouteFileCheck(Environment environment) {
@@ -60,6 +62,21 @@ public class RouteFileCheck implements CamelContextCustomizer {
             }
             check(route, file, route.getInput());
             checkOutputs(route, file, route.getOutputs());
+            checkDeadLetterDestination(route, file);
+        }
+
+        /** A route under the dead-letter policy needs somewhere to send dead letters, or they would stall it. */
+        private void checkDeadLetterDestination(RouteDefinition route, String file) {
+            String configurations = route.getRouteConfigurationId();
+            if (configurations == null || !List.of(configurations.split(",")).contains(DEAD_LETTER_CONFIGURATION)) {
+                return;
+            }
+            String property = "interchange.dead-letter.destinations." + route.getRouteId();
+            if (!StringUtils.hasText(environment.getProperty(property))) {
+                int line = route.getInput() != null ? route.getInput().getLineNumber() : -1;
+                throw new InvalidRouteFileException(file, line, route.getRouteId(), "the route uses the dead-letter"
+                        + " policy (routeConfigurationId: dead-letter), but " + property + " is not set", null);
+            }
         }
 
         private boolean preconditionHolds(RouteDefinition route, String file) {

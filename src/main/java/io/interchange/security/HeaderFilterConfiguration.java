@@ -1,5 +1,6 @@
 package io.interchange.security;
 
+import org.apache.camel.component.aws2.sqs.Sqs2Endpoint;
 import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaHeaderFilterStrategy;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
@@ -10,37 +11,43 @@ import org.apache.camel.spi.HeaderFilterStrategyAware;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.interchange.bridge.AllowListHeaderFilter;
 import io.interchange.bridge.BridgeProperties;
 
 /**
- * Puts {@link CamelHeaderFilter} in front of the header filter of every broker component and of
- * every endpoint that has one (aws2-sqs keeps its filter on the endpoint only), so no consumer
- * takes a {@code Camel*} header from the wire.
+ * The header contract on the stock broker components, as the gateway's own sources apply it: inbound an
+ * allow-list ({@link IngressHeaders}: the binding's CloudEvents headers, trace context and
+ * {@code interchange.ingress.headers}), outbound the bridge's allow-list on Kafka; and in front of every
+ * other endpoint with a header filter (platform-http, ...) {@link CamelHeaderFilter}, so nothing from
+ * outside carries a {@code Camel*} header into a route.
  */
 @Configuration(proxyBeanMethods = false)
 public class HeaderFilterConfiguration {
 
-    /** Kafka sinks also carry only the bridge's allowed headers onto the record. */
     @Bean
-    ComponentCustomizer kafkaHeaderFilter(BridgeProperties bridge) {
+    ComponentCustomizer kafkaHeaderFilter(BridgeProperties bridge, IngressProperties ingress) {
         return ComponentCustomizer.forType(KafkaComponent.class, kafka -> kafka.getConfiguration()
-                .setHeaderFilterStrategy(new CamelHeaderFilter(
-                        new AllowListHeaderFilter(bridge.allowList(), new KafkaHeaderFilterStrategy()))));
+                .setHeaderFilterStrategy(new CamelHeaderFilter(new AllowListHeaderFilter(bridge.allowList(),
+                        IngressHeaders.of(IngressHeaders.KAFKA, ingress.headers()), new KafkaHeaderFilterStrategy()))));
     }
 
     @Bean
-    ComponentCustomizer rabbitmqHeaderFilter() {
+    ComponentCustomizer rabbitmqHeaderFilter(IngressProperties ingress) {
         return ComponentCustomizer.forType(SpringRabbitMQComponent.class, rabbit -> rabbit
-                .setHeaderFilterStrategy(new CamelHeaderFilter(new SpringRabbitMQHeaderFilterStrategy())));
+                .setHeaderFilterStrategy(new CamelHeaderFilter(new AllowListHeaderFilter(null,
+                        IngressHeaders.of(IngressHeaders.AMQP, ingress.headers()),
+                        new SpringRabbitMQHeaderFilterStrategy()))));
     }
 
     @Bean
-    CamelContextCustomizer endpointHeaderFilter() {
+    CamelContextCustomizer endpointHeaderFilter(IngressProperties ingress) {
+        IngressHeaders sqs = IngressHeaders.of(IngressHeaders.SQS, ingress.headers());
         return camelContext -> camelContext.getCamelContextExtension().registerEndpointCallback((uri, endpoint) -> {
             if (endpoint instanceof HeaderFilterStrategyAware aware
                     && !(aware.getHeaderFilterStrategy() instanceof CamelHeaderFilter)) {
-                aware.setHeaderFilterStrategy(new CamelHeaderFilter(aware.getHeaderFilterStrategy()));
+                // aws2-sqs keeps its filter per endpoint
+                aware.setHeaderFilterStrategy(new CamelHeaderFilter(endpoint instanceof Sqs2Endpoint
+                        ? new AllowListHeaderFilter(null, sqs, aware.getHeaderFilterStrategy())
+                        : aware.getHeaderFilterStrategy()));
             }
             return endpoint;
         });

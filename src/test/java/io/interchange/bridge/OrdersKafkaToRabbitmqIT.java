@@ -130,7 +130,7 @@ class OrdersKafkaToRabbitmqIT {
     }
 
     @Test
-    void theKafkaSourceDropsCamelHeadersInAnyCaseAndTheSinkCarriesOnlyAllowListedOnes() throws Exception {
+    void theKafkaSourceAdmitsOnlyTheBindingAndTheSinkCarriesOnlyAllowListedOnes() throws Exception {
         MockEndpoint seen = camelContext.getEndpoint("mock:seen-by-kafka-source", MockEndpoint.class);
         camelContext.addRoutes(new RouteBuilder() {
             @Override
@@ -163,7 +163,7 @@ class OrdersKafkaToRabbitmqIT {
         seen.assertIsSatisfied(30_000);
         Map<String, Object> headers = seen.getReceivedExchanges().get(0).getMessage().getHeaders();
         assertThat(headers.keySet()).noneMatch(n -> n.toLowerCase().startsWith("camel")
-                || n.toLowerCase().startsWith("org.apache.camel")).contains("ce_id", "x-not-allowed");
+                || n.toLowerCase().startsWith("org.apache.camel")).contains("ce_id").doesNotContain("x-not-allowed");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> !published.isEmpty());
         Map<String, Object> amqpHeaders = published.get(0).getHeaders();

@@ -191,7 +191,7 @@ class OrdersKafkaToRabbitmqRouteTest {
 
     @Test
     void readsWithTheAtLeastOnceSourceAndPublishesWithConfirms() {
-        assertThat(declaredSourceUri).isEqualTo("interchange-kafka:{{orders.kafka.topic}}?groupId={{orders.kafka.group-id}}");
+        assertThat(declaredSourceUri).isEqualTo("interchange-kafka:{{orders.kafka.topic}}?ingressHeaders=interchange-replayed&groupId={{orders.kafka.group-id}}");
         assertThat(declaredSinkUri).startsWith("interchange-rabbitmq:{{orders.rabbitmq.exchange}}");
         assertThat(camelContext.resolvePropertyPlaceholders(declaredSinkUri))
                 .isEqualTo("interchange-rabbitmq:orders?maxBodyBytes=1048576&routingKey=order.created");

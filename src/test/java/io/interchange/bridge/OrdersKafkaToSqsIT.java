@@ -21,6 +21,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import io.interchange.InterchangeApplication;
 import io.interchange.bridge.sqs.SqsQueues;
 import io.interchange.brokers.Brokers;
+import io.interchange.cloudevents.TestEvents;
 import io.interchange.brokers.GatewayProperties;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -44,7 +45,7 @@ class OrdersKafkaToSqsIT {
     static void brokers(DynamicPropertyRegistry registry) {
         Brokers.kafka().createTopic(TOPIC, 6);
         try (SqsClient sqs = Brokers.sqs().sqsClient()) {
-            // No content-based deduplication: the sink gives each record its topic-partition-offset as id.
+            // No content-based deduplication: the sink derives each message's id from the event's source and id.
             queueUrl = SqsQueues.create(sqs, QUEUE, false);
         }
         GatewayProperties.kafka(Brokers.kafka()).forEach((k, v) -> registry.add(k, () -> v));
@@ -57,8 +58,8 @@ class OrdersKafkaToSqsIT {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (int seq = 0; seq < 100; seq++) {
                 for (int key = 0; key < 10; key++) {
-                    producer.send(new ProducerRecord<>(TOPIC, "key-" + key,
-                            ("key-" + key + ":" + seq).getBytes(StandardCharsets.UTF_8)));
+                    producer.send(TestEvents.kafkaRecord(TOPIC, "key-" + key, "e-" + key + "-" + seq,
+                            "key-" + key + ":" + seq));
                 }
             }
             producer.flush();
@@ -68,7 +69,7 @@ class OrdersKafkaToSqsIT {
         try (SqsClient sqs = Brokers.sqs().sqsClient()) {
             await().atMost(Duration.ofSeconds(120)).until(() -> {
                 List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
-                        .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+                        .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID).messageAttributeNames("All"))
                         .messages();
                 if (!messages.isEmpty()) {
                     received.addAll(messages);
@@ -90,6 +91,7 @@ class OrdersKafkaToSqsIT {
         Map<String, List<Integer>> perGroup = new HashMap<>();
         for (Message message : received) {
             String[] value = message.body().split(":");
+            assertThat(message.messageAttributes().get("ce_id").stringValue()).isEqualTo("e-" + value[0].substring(4) + "-" + value[1]);
             assertThat(message.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID)).isEqualTo(value[0]);
             perGroup.computeIfAbsent(value[0], k -> new ArrayList<>()).add(Integer.parseInt(value[1]));
         }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
@@ -24,6 +26,7 @@ import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.bridge.sqs.SqsSendException;
+import io.interchange.cloudevents.TestEvents;
 
 /** The example Kafka -> SQS route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
@@ -65,14 +68,30 @@ class OrdersKafkaToSqsRouteTest {
     }
 
     @Test
-    void sendsTheRecordBytesAndKeyUnchanged() throws Exception {
-        byte[] record = "{\"orderId\":7}".getBytes(StandardCharsets.UTF_8);
-        sqs.expectedBodiesReceived((Object) record);
+    void writesTextDataAsTheBodyWithTheAttributesAsSqsAttributesAndKeepsTheKey() throws Exception {
+        byte[] data = "{\"orderId\":7}".getBytes(StandardCharsets.UTF_8);
+        sqs.expectedBodiesReceived((Object) data);
         sqs.expectedHeaderReceived(KafkaConstants.KEY, "order-7");
+        sqs.expectedHeaderReceived("ce_id", "e-7");
 
-        producer.sendBodyAndHeader("direct:orders-kafka", record, KafkaConstants.KEY, "order-7");
+        Map<String, Object> headers = new HashMap<>(TestEvents.kafkaHeaders("e-7", "application/json"));
+        headers.put(KafkaConstants.KEY, "order-7");
+        producer.sendBodyAndHeaders("direct:orders-kafka", data, headers);
 
         sqs.assertIsSatisfied();
+    }
+
+    @Test
+    void binaryDataGoesStructuredAsDataBase64() throws Exception {
+        sqs.expectedMessageCount(1);
+        sqs.expectedHeaderReceived("content-type", "application/cloudevents+json; charset=UTF-8");
+
+        producer.sendBodyAndHeaders("direct:orders-kafka", new byte[] {0, (byte) 0xff, 1},
+                TestEvents.kafkaHeaders("e-8", "application/octet-stream"));
+
+        sqs.assertIsSatisfied();
+        String body = sqs.getReceivedExchanges().get(0).getMessage().getBody(String.class);
+        assertThat(body).contains("\"data_base64\":\"AP8B\"", "\"id\":\"e-8\"");
     }
 
     @Test
@@ -81,7 +100,8 @@ class OrdersKafkaToSqsRouteTest {
             throw new SqsSendException("SQS unavailable", null);
         });
 
-        assertThatThrownBy(() -> producer.sendBody("direct:orders-kafka", new byte[] {1}))
+        assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:orders-kafka", new byte[] {'1'},
+                TestEvents.kafkaHeaders("e-9", "text/plain")))
                 .isInstanceOf(CamelExecutionException.class)
                 .hasRootCauseMessage("SQS unavailable");
     }

@@ -59,8 +59,7 @@ class OrdersSqsToKafkaIT {
                     batch.add(SendMessageBatchRequestEntry.builder().id("k" + key)
                             .messageGroupId("key-" + key).messageDeduplicationId("key-" + key + "-" + seq)
                             .messageBody("key-" + key + ":" + seq)
-                            .messageAttributes(Map.of("ce_id", MessageAttributeValue.builder().dataType("String")
-                                    .stringValue("e-" + key + "-" + seq).build()))
+                            .messageAttributes(SqsQueues.eventAttributes("e-" + key + "-" + seq))
                             .build());
                 }
                 sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(batch));
@@ -85,7 +84,10 @@ class OrdersSqsToKafkaIT {
         for (ConsumerRecord<String, byte[]> record : received) {
             String[] value = new String(record.value(), StandardCharsets.UTF_8).split(":");
             assertThat(record.key()).isEqualTo(value[0]);
-            assertThat(record.headers().lastHeader("ce_id")).isNotNull();
+            assertThat(new String(record.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("e-" + value[0].substring(4) + "-" + value[1]);
+            assertThat(new String(record.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("text/plain");
             assertThat(record.headers().lastHeader("sqs.MESSAGE_ID")).isNull();
             perKey.computeIfAbsent(value[0], k -> new ArrayList<>()).add(Integer.parseInt(value[1]));
         }

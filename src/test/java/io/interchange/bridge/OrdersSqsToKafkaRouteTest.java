@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
@@ -24,6 +25,7 @@ import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.bridge.sqs.SqsHeaders;
+import io.interchange.cloudevents.TestEvents;
 
 /** The example SQS -> Kafka route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
@@ -65,18 +67,34 @@ class OrdersSqsToKafkaRouteTest {
     }
 
     @Test
-    void sendsTheBodyBytesKeyedByMessageGroupWithoutTheReceiveBookkeeping() throws Exception {
+    void writesTheEventInTheKafkaBindingKeyedByMessageGroupWithoutTheReceiveBookkeeping() throws Exception {
         byte[] body = "{\"orderId\":42}".getBytes(StandardCharsets.UTF_8);
         kafka.expectedBodiesReceived((Object) body);
         kafka.expectedHeaderReceived(SqsHeaders.KAFKA_KEY, "order-42");
         kafka.expectedHeaderReceived("ce_id", "e-1");
+        kafka.expectedHeaderReceived("content-type", "application/json");
 
-        producer.sendBodyAndHeaders("direct:orders-sqs", body, Map.of(SqsHeaders.KAFKA_KEY, "order-42", "ce_id", "e-1",
-                SqsHeaders.MESSAGE_ID, "m-1", SqsHeaders.APPROXIMATE_RECEIVE_COUNT, 1, SqsHeaders.QUEUE, "q.fifo"));
+        Map<String, Object> headers = new HashMap<>(TestEvents.kafkaHeaders("e-1", "application/json"));
+        headers.putAll(Map.of(SqsHeaders.KAFKA_KEY, "order-42", SqsHeaders.MESSAGE_ID, "m-1",
+                SqsHeaders.APPROXIMATE_RECEIVE_COUNT, 1, SqsHeaders.QUEUE, "q.fifo"));
+        producer.sendBodyAndHeaders("direct:orders-sqs", body, headers);
 
         kafka.assertIsSatisfied();
         assertThat(kafka.getReceivedExchanges().get(0).getMessage().getHeaders().keySet())
-                .noneMatch(name -> name.startsWith("sqs."));
+                .noneMatch(name -> name.startsWith("sqs.") || name.startsWith("ce-"));
+    }
+
+    @Test
+    void aStructuredEventGoesOnInBinaryModeWithItsDataUnchanged() throws Exception {
+        kafka.expectedBodiesReceived((Object) "{\"orderId\":43}".getBytes(StandardCharsets.UTF_8));
+        kafka.expectedHeaderReceived("ce_id", "e-2");
+
+        producer.sendBodyAndHeaders("direct:orders-sqs", ("{\"specversion\":\"1.0\",\"id\":\"e-2\",\"source\":\"/o\","
+                + "\"type\":\"com.example.orders.order.created\",\"datacontenttype\":\"application/json\","
+                + "\"data\":{\"orderId\":43}}").getBytes(StandardCharsets.UTF_8),
+                Map.of("content-type", "application/cloudevents+json; charset=UTF-8", SqsHeaders.KAFKA_KEY, "order-43"));
+
+        kafka.assertIsSatisfied();
     }
 
     @Test
@@ -85,7 +103,8 @@ class OrdersSqsToKafkaRouteTest {
             throw new org.apache.kafka.common.errors.TimeoutException("not acknowledged");
         });
 
-        assertThatThrownBy(() -> producer.sendBody("direct:orders-sqs", new byte[] {1}))
+        assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:orders-sqs", new byte[] {'1'},
+                TestEvents.kafkaHeaders("e-3", "text/plain")))
                 .isInstanceOf(CamelExecutionException.class)
                 .hasRootCauseMessage("not acknowledged");
     }

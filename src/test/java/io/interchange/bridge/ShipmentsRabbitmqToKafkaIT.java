@@ -99,7 +99,7 @@ class ShipmentsRabbitmqToKafkaIT {
     }
 
     @Test
-    void theRabbitmqSourceDropsCamelHeadersInAnyCaseAndKafkaGetsOnlyAllowListedOnes() throws Exception {
+    void theRabbitmqSourceAdmitsOnlyTheBindingAndKafkaGetsTheEventInItsOwnBinding() throws Exception {
         channel.queueDeclare("header-probe", true, false, false, null);
         MockEndpoint seen = camelContext.getEndpoint("mock:seen-by-rabbitmq-source", MockEndpoint.class);
         seen.expectedMessageCount(1);
@@ -111,16 +111,20 @@ class ShipmentsRabbitmqToKafkaIT {
             }
         });
         Map<String, Object> injected = Map.of("CamelExecCommandExecutable", "/bin/sh", "cAmElFileName", "x",
-                "CAMELHTTPURI", "http://evil", "org.apache.camel.Foo", "x", "ce_id", "1", "x-not-allowed", "x");
-        channel.basicPublish("", "header-probe", new AMQP.BasicProperties.Builder().headers(injected).build(),
+                "CAMELHTTPURI", "http://evil", "org.apache.camel.Foo", "x", "ce_id", "1", "x-not-allowed", "x",
+                "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        Map<String, Object> probe = new HashMap<>(injected);
+        probe.put("cloudEvents:id", "probe-0");
+        channel.basicPublish("", "header-probe", new AMQP.BasicProperties.Builder().headers(probe).build(),
                 new byte[] {1});
         publish("shipment.requested", "probe", injected, "probe:0");
         channel.waitForConfirmsOrDie(30_000);
 
         seen.assertIsSatisfied(30_000);
         assertThat(seen.getReceivedExchanges().get(0).getMessage().getHeaders().keySet())
+                .contains("cloudEvents:id", "traceparent")
                 .noneMatch(n -> n.toLowerCase().startsWith("camel") || n.toLowerCase().startsWith("org.apache.camel"))
-                .contains("ce_id", "x-not-allowed");
+                .doesNotContain("ce_id", "x-not-allowed");
 
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
             consumer.subscribe(List.of(TOPIC));
@@ -136,17 +140,21 @@ class ShipmentsRabbitmqToKafkaIT {
                 }
                 return false;
             });
-            assertThat(headerNames).contains("ce_id").doesNotContain("x-not-allowed", "CamelExecCommandExecutable",
-                    "cAmElFileName", "CAMELHTTPURI", "org.apache.camel.Foo", "InterchangeRoutingKey");
+            assertThat(headerNames).contains("ce_id", "ce_source", "ce_type", "ce_specversion")
+                    .doesNotContain("x-not-allowed", "CamelExecCommandExecutable", "cAmElFileName", "CAMELHTTPURI",
+                            "org.apache.camel.Foo", "InterchangeRoutingKey", "cloudEvents:id", "interchange-key");
         }
         camelContext.getRouteController().stopRoute("rabbitmq-header-probe");
     }
 
+    /** A shipment request CloudEvent in the AMQP binding, keyed by {@code interchange-key}. */
     private void publish(String routingKey, String key, Map<String, Object> headers, String body) throws Exception {
         Map<String, Object> all = new HashMap<>(headers);
+        all.putAll(Map.of("cloudEvents:specversion", "1.0", "cloudEvents:id", body,
+                "cloudEvents:source", "/shipments/warehouse", "cloudEvents:type", "com.example.shipments.shipment.requested"));
         all.put("interchange-key", key);
         channel.basicPublish("shipments", routingKey, true,
-                new AMQP.BasicProperties.Builder().deliveryMode(2).headers(all).build(),
+                new AMQP.BasicProperties.Builder().deliveryMode(2).contentType("text/plain").headers(all).build(),
                 body.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -2,6 +2,9 @@ package io.interchange.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.EndpointInject;
 import org.apache.camel.ProducerTemplate;
@@ -18,6 +21,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
+import io.interchange.cloudevents.TestEvents;
 
 /** The example RabbitMQ -> Kafka route with both brokers replaced by endpoints the test controls. */
 @CamelSpringBootTest
@@ -56,13 +60,20 @@ class ShipmentsRabbitmqToKafkaRouteTest {
     }
 
     @Test
-    void carriesBodyAndKeyToKafka() throws Exception {
+    void carriesTheEventFromTheAmqpToTheKafkaBindingWithItsKey() throws Exception {
         kafka.expectedBodiesReceived((Object) new byte[] {1, 2, 3});
         kafka.expectedHeaderReceived(BridgeHeaders.KEY, "shipment-7");
+        kafka.expectedHeaderReceived("ce_id", "s-7");
+        kafka.expectedHeaderReceived("ce_type", "com.example.shipments.shipment.requested");
+        kafka.expectedHeaderReceived("content-type", "application/octet-stream");
 
-        producer.sendBodyAndHeader("direct:shipments", new byte[] {1, 2, 3}, BridgeHeaders.KEY, "shipment-7");
+        Map<String, Object> headers = new HashMap<>(TestEvents.amqpHeaders("s-7", "application/octet-stream"));
+        headers.put(BridgeHeaders.KEY, "shipment-7");
+        producer.sendBodyAndHeaders("direct:shipments", new byte[] {1, 2, 3}, headers);
 
         kafka.assertIsSatisfied();
+        assertThat(kafka.getReceivedExchanges().get(0).getMessage().getHeaders().keySet())
+                .noneMatch(name -> name.startsWith("cloudEvents"));
     }
 
     @Test

@@ -45,7 +45,8 @@ class SqsToKafkaCrashIT {
                 List<SendMessageBatchRequestEntry> batch = new ArrayList<>();
                 for (int j = i; j < i + 10; j++) {
                     batch.add(SendMessageBatchRequestEntry.builder().id("m" + (j - i)).messageGroupId("key-" + (j % 200))
-                            .messageDeduplicationId("sqs-crash-" + j).messageBody("sqs-crash-" + j).build());
+                            .messageDeduplicationId("sqs-crash-" + j).messageBody("sqs-crash-" + j)
+                            .messageAttributes(SqsQueues.eventAttributes("sqs-crash-" + j)).build());
                 }
                 sqs.sendMessageBatch(r -> r.queueUrl(url).entries(batch));
             }

@@ -88,7 +88,7 @@ class CloudEventStepsRouteTest {
     void invalidEventsGoToTheDeadLetterWithTheirViolationsWithoutRetriesAndValidOnesBetweenThemArrive() throws Exception {
         MockEndpoint amqp = camel.getEndpoint("mock:amqp", MockEndpoint.class);
         MockEndpoint deadLetter = camel.getEndpoint("mock:dead-letter", MockEndpoint.class);
-        List<MalformedEvents.Case> corpus = MalformedEvents.all();
+        List<MalformedEvents.Case> corpus = MalformedEvents.all().stream().filter(c -> !c.wireOnly()).toList();
         List<String> validIds = new ArrayList<>();
         for (int i = 0; i < corpus.size(); i++) {
             String id = "valid-" + i;

@@ -135,7 +135,7 @@ class CloudEventsConformanceIT {
 
     @Test
     void everyMalformedEventIsDeadLetteredWithItsReasonAndTheValidOnesBetweenThemArrive() throws Exception {
-        List<MalformedEvents.Case> corpus = MalformedEvents.all();
+        List<MalformedEvents.Case> corpus = MalformedEvents.all().stream().filter(MalformedEvents.Case::encodableAsUtf8).toList();
         assertThat(corpus).hasSizeGreaterThanOrEqualTo(30);
         Set<String> arrived = ConcurrentHashMap.newKeySet();
         try (Connection connection = connect(); KafkaProducer<String, byte[]> producer = producer()) {
@@ -153,7 +153,7 @@ class CloudEventsConformanceIT {
                 producer.send(record("corpus-valid-" + i, MalformedEvents.validKafkaHeaders("corpus-valid-" + i),
                         MalformedEvents.validData("v" + i)));
                 MalformedEvents.Case malformed = corpus.get(i);
-                producer.send(record("case-" + i, malformed.headers(), malformed.body()));
+                producer.send(record("case-" + i, malformed.wire(), malformed.body()));
             }
             producer.flush();
             await().atMost(Duration.ofSeconds(90)).until(() -> arrived.size() == corpus.size());
@@ -187,9 +187,14 @@ class CloudEventsConformanceIT {
     }
 
     private static ProducerRecord<String, byte[]> record(String key, Map<String, Object> headers, byte[] body) {
+        return record(key, List.copyOf(headers.entrySet()), body);
+    }
+
+    /** Headers as a Kafka record carries them: in order, repeats included, values as bytes. */
+    private static ProducerRecord<String, byte[]> record(String key, List<Map.Entry<String, Object>> headers, byte[] body) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(CORPUS_TOPIC, key, body);
-        headers.forEach((name, value) -> record.headers().add(name,
-                value instanceof byte[] bytes ? bytes : String.valueOf(value).getBytes(StandardCharsets.UTF_8)));
+        headers.forEach(header -> record.headers().add(header.getKey(), header.getValue() instanceof byte[] bytes ? bytes
+                : String.valueOf(header.getValue()).getBytes(StandardCharsets.UTF_8)));
         return record;
     }
 

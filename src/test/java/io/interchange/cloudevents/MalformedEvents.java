@@ -16,7 +16,36 @@ final class MalformedEvents {
 
     static final String STRUCTURED = "application/cloudevents+json; charset=UTF-8";
 
-    record Case(String name, Map<String, Object> headers, byte[] body, String reason) {
+    /**
+     * One broken event. {@code wire} is the headers in the order the broker delivers them, repeats included
+     * (a Kafka record may carry a header twice); {@code headers} is the same as a map, as a Camel route sees
+     * them (the last of a repeated name wins). {@code binding} is the binding it is read with, null for auto.
+     */
+    record Case(String name, List<Map.Entry<String, Object>> wire, byte[] body, String reason, HeaderBinding binding) {
+
+        Case(String name, Map<String, Object> headers, byte[] body, String reason) {
+            this(name, List.copyOf(headers.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList()),
+                    body, reason, null);
+        }
+
+        Map<String, Object> headers() {
+            Map<String, Object> headers = new LinkedHashMap<>();
+            wire.forEach(e -> headers.put(e.getKey(), e.getValue()));
+            return headers;
+        }
+
+        /** Only a source reading the wire can see what is wrong with it (a repeated name, bytes that are not UTF-8). */
+        boolean wireOnly() {
+            return wire.stream().map(e -> e.getKey().toLowerCase(java.util.Locale.ROOT)).distinct().count() < wire.size()
+                    || wire.stream().anyMatch(e -> e.getValue() instanceof byte[]);
+        }
+
+        /** Whether a Kafka record can carry it: header values are UTF-8 bytes, so no unpaired surrogate. */
+        boolean encodableAsUtf8() {
+            return wire.stream().noneMatch(e -> e.getValue() instanceof String text
+                    && CloudEventValidator.unpairedSurrogate(text).isPresent());
+        }
+
         @Override
         public String toString() {
             return name;
@@ -63,7 +92,7 @@ final class MalformedEvents {
         binary(cases, "time without offset", h -> h.put("ce_time", "2018-04-05T17:31:00"), "is not an RFC 3339 timestamp");
         binary(cases, "empty time", h -> h.put("ce_time", ""), "attribute 'time' is present but empty");
         binary(cases, "extension name upper case", h -> h.put("ce_comExample", "x"),
-                "extension attribute name 'comExample' must consist of lower-case letters a-z and digits 0-9 only");
+                "header 'ce_comExample' names the attribute in upper case; CloudEvents attribute names are lower case");
         binary(cases, "extension name with hyphen", h -> h.put("ce_my-ext", "x"), "extension attribute name 'my-ext' must");
         binary(cases, "extension name of 21 characters", h -> h.put("ce_abcdefghijklmnopqrstu", "x"),
                 "extension attribute name 'abcdefghijklmnopqrstu' is 21 characters long, more than 20");
@@ -134,7 +163,95 @@ final class MalformedEvents {
                 "data must be a JSON string because datacontenttype 'application/xml' does not declare JSON");
         cases.add(new Case("unsupported event format", new LinkedHashMap<>(Map.of("content-type",
                 "application/cloudevents+avro")), new byte[] {1, 2}, "event format 'application/cloudevents+avro' is not supported"));
+
+        // Strict binding decode: what a broker's headers can say that a map cannot.
+        wire(cases, "id header twice", List.of(Map.entry("ce_id", "first"), Map.entry("ce_id", "second")),
+                "header 'ce_id' appears more than once");
+        wire(cases, "id header twice in different letter case", List.of(Map.entry("ce_id", "first"), Map.entry("ce_ID", "second")),
+                "headers 'ce_id' and 'ce_ID' differ only in letter case");
+        wire(cases, "content-type twice", List.of(Map.entry("content-type", "text/plain")),
+                "header 'content-type' appears more than once");
+        wire(cases, "source header not UTF-8", List.of(Map.entry("ce_subject", new byte[] {'o', (byte) 0xff, 'k'})),
+                "header 'ce_subject' is not valid UTF-8");
+        binary(cases, "prefix in upper case", h -> h.put("CE_subject", "order-1"), "header 'CE_subject' is not an attribute header of the kafka binding: its prefix is 'ce_', in that letter case");
+        binary(cases, "attribute name in upper case", h -> h.put("ce_SUBJECT", "x"),
+                "header 'ce_SUBJECT' names the attribute in upper case");
+        binary(cases, "unpaired surrogate in an attribute", h -> h.put("ce_subject", "order-\uD800-1"),
+                "attribute 'subject' is not valid Unicode: unpaired surrogate U+D800 at index 6");
+        structured(cases, "structured unpaired surrogate", validStructured("1", ",\"subject\":\"a\\udc00b\""),
+                "attribute 'subject' is not valid Unicode: unpaired surrogate U+DC00 at index 1");
+        structured(cases, "structured text data with an unpaired surrogate", validStructured("1",
+                ",\"datacontenttype\":\"text/plain\",\"data\":\"x\\ud800\""), "data is not valid Unicode: unpaired surrogate U+D800");
         return cases;
+    }
+
+    /** The AMQP binding's own ways to be wrong: typed application properties and the prefix's letter case. */
+    static List<Case> amqp() {
+        List<Case> cases = new ArrayList<>();
+        amqp(cases, "lower-case cloudevents_ prefix", h -> {
+            h.remove("cloudEvents:subject");
+            h.put("cloudevents_subject", "x");
+        }, "header 'cloudevents_subject' is not an attribute header of the amqp binding");
+        amqp(cases, "specversion as an AMQP double", h -> h.put("cloudEvents:specversion", 1.0d),
+                "header 'cloudEvents:specversion' is of type Double, which is not a type the AMQP binding gives the attribute 'specversion'");
+        amqp(cases, "id as an AMQP long", h -> h.put("cloudEvents:id", 5L),
+                "header 'cloudEvents:id' is of type Long, which is not a type the AMQP binding gives the attribute 'id'");
+        amqp(cases, "extension as an AMQP float", h -> h.put("cloudEvents:comexample", 1.5f),
+                "header 'cloudEvents:comexample' is of type Float, which is not a type the AMQP binding gives an extension");
+        amqp(cases, "extension as a long beyond 32 bits", h -> h.put("cloudEvents:comexample", 1L << 40),
+                "outside the 32-bit range of CloudEvents integers");
+        amqp(cases, "AMQP unpaired surrogate", h -> h.put("cloudEvents:subject", "\uDBFF"),
+                "attribute 'subject' is not valid Unicode");
+        return cases;
+    }
+
+    /** The gateway's SQS mapping: String message attributes only (the SQS source hands Number ones over as numbers). */
+    static List<Case> sqs() {
+        List<Case> cases = new ArrayList<>();
+        sqs(cases, "specversion as an SQS Number", h -> h.put("ce_specversion", new java.math.BigDecimal("1.0")),
+                "header 'ce_specversion' is an SQS Number attribute; the sqs binding carries attributes as strings");
+        sqs(cases, "id as an SQS Number", h -> h.put("ce_id", new java.math.BigDecimal("42")),
+                "header 'ce_id' is an SQS Number attribute");
+        sqs(cases, "extension as an SQS Binary", h -> h.put("ce_comexample", new byte[] {1, 2}),
+                "header 'ce_comexample' is an SQS Binary attribute");
+        sqs(cases, "SQS unpaired surrogate", h -> h.put("ce_subject", "a\uDC00"),
+                "attribute 'subject' is not valid Unicode");
+        return cases;
+    }
+
+    static Map<String, Object> validAmqpHeaders(String id) {
+        Map<String, Object> headers = new LinkedHashMap<>();
+        headers.put("cloudEvents:specversion", "1.0");
+        headers.put("cloudEvents:id", id);
+        headers.put("cloudEvents:source", "/invoices/billing");
+        headers.put("cloudEvents:type", "com.example.invoices.invoice.issued");
+        headers.put("cloudEvents:subject", "invoice-" + id);
+        headers.put("Content-Type", "application/json");
+        return headers;
+    }
+
+    private static void amqp(List<Case> cases, String name, Consumer<Map<String, Object>> breakIt, String reason) {
+        Map<String, Object> headers = validAmqpHeaders(name);
+        breakIt.accept(headers);
+        cases.add(new Case(name, entries(headers), validData(name), reason, HeaderBinding.AMQP));
+    }
+
+    private static void sqs(List<Case> cases, String name, Consumer<Map<String, Object>> breakIt, String reason) {
+        Map<String, Object> headers = validKafkaHeaders(name);
+        breakIt.accept(headers);
+        cases.add(new Case(name, entries(headers), validData(name), reason, HeaderBinding.SQS));
+    }
+
+    /** A valid Kafka event whose wire headers gain {@code extra} after the valid ones. */
+    private static void wire(List<Case> cases, String name, List<Map.Entry<String, Object>> extra, String reason) {
+        Map<String, Object> valid = validKafkaHeaders(name);
+        List<Map.Entry<String, Object>> wire = new ArrayList<>(entries(valid));
+        wire.addAll(extra);
+        cases.add(new Case(name, wire, validData(name), reason, null));
+    }
+
+    private static List<Map.Entry<String, Object>> entries(Map<String, Object> headers) {
+        return headers.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
     }
 
     private static void binary(List<Case> cases, String name, Consumer<Map<String, Object>> breakIt, String reason) {

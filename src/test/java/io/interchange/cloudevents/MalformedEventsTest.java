@@ -5,13 +5,23 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.interchange.security.IngressHeaders;
+
 /** Every event of the malformed corpus is rejected with a violation that says precisely why. */
 class MalformedEventsTest {
+
+    private static final DefaultCamelContext CAMEL = new DefaultCamelContext();
 
     private final CloudEventCodec codec = new CloudEventCodec(CloudEventLimits.DEFAULT);
 
@@ -24,13 +34,45 @@ class MalformedEventsTest {
         assertThat(corpus()).hasSizeGreaterThanOrEqualTo(30);
     }
 
+    static List<MalformedEvents.Case> everyBinding() {
+        List<MalformedEvents.Case> all = new java.util.ArrayList<>(MalformedEvents.all());
+        all.addAll(MalformedEvents.amqp());
+        all.addAll(MalformedEvents.sqs());
+        return all;
+    }
+
+    /** Each case as a source hands it over: wire headers admitted (repeats and bytes judged), then read. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("corpus")
+    @MethodSource("everyBinding")
     void isRejectedWithAPreciseReason(MalformedEvents.Case malformed) {
+        Exchange exchange = new DefaultExchange(CAMEL);
+        Message message = exchange.getMessage();
+        IngressHeaders.Admission admission = IngressHeaders.of(IngressHeaders.KAFKA + "," + IngressHeaders.AMQP
+                + ",Content-Type").admit(message);
+        for (Map.Entry<String, Object> header : malformed.wire()) {
+            if (header.getValue() instanceof byte[] bytes && malformed.binding() != HeaderBinding.SQS) {
+                admission.putText(header.getKey(), bytes);
+            } else {
+                admission.put(header.getKey(), header.getValue());
+            }
+        }
+        admission.finish(exchange);
         InvalidCloudEventException e = catchThrowableOfType(InvalidCloudEventException.class,
-                () -> codec.read(malformed.headers(), malformed.body(), null));
+                () -> codec.read(message.getHeaders(), malformed.body(), malformed.binding(), IngressHeaders.problems(exchange)));
         assertThat(e).as(malformed.name()).isNotNull();
         assertThat(e.getViolations()).as(malformed.name()).anySatisfy(v -> assertThat(v).contains(malformed.reason()));
+    }
+
+    @Test
+    void anAmqpBinaryExtensionIsReadAsItsBase64StringAndTypedValuesKeepTheirType() {
+        Map<String, Object> headers = MalformedEvents.validAmqpHeaders("typed");
+        headers.put("cloudEvents:comexample", new byte[] {(byte) 0xff, 0, 1});
+        headers.put("cloudEvents:count", 7L);
+        headers.put("cloudEvents:flag", true);
+        headers.put("cloudEvents:time", new java.util.Date(0));
+        EventEnvelope event = codec.read(headers, MalformedEvents.validData("typed"), HeaderBinding.AMQP).event();
+        assertThat(event.attributes()).containsEntry("comexample", "/wAB").containsEntry("count", 7)
+                .containsEntry("flag", true).containsEntry("time", "1970-01-01T00:00:00Z");
     }
 
     @Test

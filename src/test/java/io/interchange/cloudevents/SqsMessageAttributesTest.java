@@ -26,8 +26,8 @@ class SqsMessageAttributesTest {
 
     @Test
     void anEventThatNeedsMoreThanTenAttributesIsWrittenStructured() {
-        EventEnvelope fits = event(4, null);
-        EventEnvelope tooMany = event(5, null);
+        EventEnvelope fits = event(4, JSON);
+        EventEnvelope tooMany = event(5, JSON);
         assertThat(SqsMessageAttributes.binary(fits, 10)).get().extracting(Map::size).isEqualTo(10);
         assertThat(SqsMessageAttributes.binary(tooMany, 10)).isEmpty();
 
@@ -39,7 +39,17 @@ class SqsMessageAttributesTest {
 
     @Test
     void aLowerBudgetLeavesRoomForTheRoutesOwnAttributes() {
-        assertThat(SqsMessageAttributes.binary(event(4, null), 8)).isEmpty();
+        assertThat(SqsMessageAttributes.binary(event(4, JSON), 8)).isEmpty();
+    }
+
+    @Test
+    void anEventWithoutDataGoesStructuredBecauseAnSqsBodyIsNeverEmpty() {
+        EventEnvelope empty = event(0, null);
+        assertThat(SqsMessageAttributes.binary(empty, 10)).isEmpty();
+        CloudEventCodec.Written written = codec.write(empty, HeaderBinding.SQS, ContentMode.BINARY, false, 10);
+        assertThat(written.mode()).isEqualTo(ContentMode.STRUCTURED);
+        assertThat(written.body()).isNotEmpty();
+        assertThat(codec.read(written.headers(), written.body(), HeaderBinding.SQS).event()).isEqualTo(empty);
     }
 
     @Test
@@ -60,6 +70,8 @@ class SqsMessageAttributesTest {
         assertThat(read.attributes()).containsEntry("count", "7");
         assertThat(read.data()).isEqualTo(event.data());
     }
+
+    private static final byte[] JSON = "{}".getBytes(StandardCharsets.UTF_8);
 
     private static EventEnvelope event(int extensions, byte[] data) {
         Map<String, Object> attributes = new LinkedHashMap<>();

@@ -13,6 +13,13 @@ import org.apache.camel.support.DefaultComponent;
  */
 public class KafkaSourceComponent extends DefaultComponent {
 
+    /** Wire headers every consumer of this component admits beyond its binding (interchange.ingress.headers). */
+    private String ingressHeaders;
+
+    public void setIngressHeaders(String ingressHeaders) {
+        this.ingressHeaders = ingressHeaders;
+    }
+
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         KafkaSourceEndpoint endpoint = new KafkaSourceEndpoint(uri, this, remaining);
@@ -20,6 +27,7 @@ public class KafkaSourceComponent extends DefaultComponent {
         if (endpoint.getGroupId() == null || endpoint.getGroupId().isBlank()) {
             throw new IllegalArgumentException("interchange-kafka:" + remaining + " needs a groupId");
         }
+        endpoint.checkIngress(ingressHeaders);
         return endpoint;
     }
 }

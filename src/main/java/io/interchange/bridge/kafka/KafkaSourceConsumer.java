@@ -1,6 +1,5 @@
 package io.interchange.bridge.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 import io.interchange.bridge.BridgeMetrics;
 import io.interchange.deadletter.DeadLetterHeaders;
-import io.interchange.security.CamelHeaderFilter;
+import io.interchange.security.IngressHeaders;
 
 /**
  * Poll threads that hand every record to the route without waiting for the one before, and commit
@@ -40,6 +40,13 @@ import io.interchange.security.CamelHeaderFilter;
  * settled, the consumer seeks back to the failed record and reads on from there after a backoff,
  * so records of one partition reach the sink in order, a failure never loses one, and the records
  * that followed it are sent again (at least once, never skipped).
+ *
+ * <p>What a record went through survives re-reads, rebalances and restarts in the commit metadata
+ * ({@link OffsetNote}): its attempt count and first failure, and a lease that bounds which records may be
+ * in flight. A new owner that finds records possibly in flight under a lease it did not hand over cleanly
+ * (the last owner died) reads them carefully: one at a time, each start recorded before it goes out, so a
+ * record that kills the gateway is counted and, once it has done so {@code max-attempts} times,
+ * dead-lettered unprocessed ({@link DeadLetterHeaders#UNSETTLED_ATTEMPTS}).
  */
 public class KafkaSourceConsumer extends DefaultConsumer {
 
@@ -89,6 +96,13 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
         private final Map<TopicPartition, Retry> retries = new HashMap<>();
         private final Set<TopicPartition> pausedForFailure = new HashSet<>();
+        /** Offsets below which this owner may dispatch: written to the commit metadata before it does. */
+        private final Map<TopicPartition, Long> leases = new HashMap<>();
+        /** Partitions read carefully (one record at a time) below this offset, after an unclean handover. */
+        private final Map<TopicPartition, Long> careful = new HashMap<>();
+        /** Careful partitions paused while their one record is in flight. */
+        private final Set<TopicPartition> carefulWaiting = new HashSet<>();
+        private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
         private final AtomicInteger outstanding = new AtomicInteger();
         private volatile boolean pausedForBackpressure;
         /** Notified when the records in flight fall to the resume threshold while paused. */
@@ -117,14 +131,14 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                         awaitDrain();
                         applyBackpressure();
                     }
+                    resumeCareful();
                     ConsumerRecords<String, byte[]> records = kafka.poll(pausedForBackpressure ? Duration.ZERO
-                            : Duration.ofMillis(100));
-                    for (ConsumerRecord<String, byte[]> record : records) {
-                        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                            : Duration.ofMillis(carefulWaiting.isEmpty() ? 100 : 5));
+                    for (TopicPartition partition : records.partitions()) {
                         PartitionProgress p = progress.get(partition);
                         // A partition with a failure is read again from the failed record.
                         if (p != null && p.failedOffset() < 0 && !pausedForFailure.contains(partition)) {
-                            dispatch(record, p);
+                            dispatchAll(partition, records.records(partition), p);
                         }
                     }
                     handleFailures();
@@ -139,10 +153,71 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 LOG.error("Kafka poll loop of route '{}' failed; its records in flight are not committed",
                         getRouteId(), e);
             } finally {
-                drain(progress.keySet());
-                commitIfDue(true);
+                try {
+                    drain(progress.keySet());
+                    commitOnHandover(new ArrayList<>(progress.keySet()));
+                } catch (RuntimeException e) {
+                    LOG.warn("Route '{}': final offset commit failed; uncommitted records are read again: {}",
+                            getRouteId(), e.getMessage());
+                }
                 kafka.close(Duration.ofSeconds(5));
             }
+        }
+
+        private void dispatchAll(TopicPartition partition, List<ConsumerRecord<String, byte[]>> records,
+                PartitionProgress p) {
+            for (ConsumerRecord<String, byte[]> record : records) {
+                if (p.failedOffset() >= 0) {
+                    return; // the partition is read again from the failed record
+                }
+                Long carefulUntil = careful.get(partition);
+                if (carefulUntil != null && record.offset() < carefulUntil) {
+                    // One record at a time: the rest of the batch is fetched again once it is settled.
+                    if (p.outstanding() == 0 && recordStart(partition, record.offset())) {
+                        dispatch(record, p);
+                        kafka.seek(partition, record.offset() + 1);
+                    } else {
+                        kafka.seek(partition, record.offset());
+                    }
+                    kafka.pause(List.of(partition));
+                    carefulWaiting.add(partition);
+                    return;
+                }
+                if (carefulUntil != null) {
+                    careful.remove(partition);
+                    LOG.info("Route '{}': {} is past the records its last owner may have had in flight; reading"
+                            + " at full speed again", getRouteId(), partition);
+                }
+                if (record.offset() >= leases.getOrDefault(partition, -1L) && !renewLease(partition, p, record.offset())) {
+                    kafka.seek(partition, record.offset());
+                    return;
+                }
+                dispatch(record, p);
+            }
+        }
+
+        /** Careful mode: the start of this attempt is committed before the record goes out. */
+        private boolean recordStart(TopicPartition partition, long offset) {
+            Retry retry = retries.get(partition);
+            boolean again = retry != null && retry.offset == offset;
+            // The lease keeps covering the whole careful range: dying now, the next owner reads it carefully too.
+            OffsetNote note = new OffsetNote((again ? retry.attempt : 0) + 1, (again ? retry.abandoned : 0) + 1,
+                    again ? retry.firstFailureMillis : 0, Math.max(leases.getOrDefault(partition, 0L), offset + 1));
+            return commit(partition, offset, note);
+        }
+
+        /** Before dispatching past its lease, an owner records a new one; false if the commit failed. */
+        private boolean renewLease(TopicPartition partition, PartitionProgress p, long offset) {
+            long renewed = offset + Math.max(1_000, 2L * endpoint.getMaxPollRecords());
+            OptionalLong committable = p.takeCommittable();
+            long at = committable.isPresent() ? committable.getAsLong() : lastCommitted.getOrDefault(partition, offset);
+            long previous = leases.getOrDefault(partition, -1L);
+            leases.put(partition, renewed);
+            if (!commit(partition, at, note(partition, at))) {
+                leases.put(partition, previous);
+                return false;
+            }
+            return true;
         }
 
         private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
@@ -152,12 +227,11 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             Exchange exchange = createExchange(false);
             Message message = exchange.getMessage();
             message.setBody(record.value());
+            IngressHeaders.Admission admission = endpoint.ingress().admit(message);
             for (Header header : record.headers()) {
-                if (!CamelHeaderFilter.isInternal(header.key())) {
-                    message.setHeader(header.key(), header.value() == null ? null
-                            : new String(header.value(), StandardCharsets.UTF_8));
-                }
+                admission.putText(header.key(), header.value());
             }
+            admission.finish(exchange);
             message.setHeader(KafkaConstants.TOPIC, record.topic());
             message.setHeader(KafkaConstants.PARTITION, record.partition());
             message.setHeader(KafkaConstants.OFFSET, record.offset());
@@ -168,8 +242,11 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             Retry retry = retries.get(new TopicPartition(record.topic(), record.partition()));
             boolean again = retry != null && retry.offset == record.offset();
             message.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT, again ? retry.attempt + 1 : 1);
-            if (again) {
+            if (again && retry.firstFailureMillis > 0) {
                 message.setHeader(DeadLetterHeaders.FIRST_FAILURE, retry.firstFailureMillis);
+            }
+            if (again && retry.abandoned > 0) {
+                exchange.setProperty(DeadLetterHeaders.UNSETTLED_ATTEMPTS, retry.abandoned);
             }
             long offset = record.offset();
             getAsyncProcessor().process(exchange, doneSync -> {
@@ -194,6 +271,27 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             });
         }
 
+        private void resumeCareful() {
+            if (carefulWaiting.isEmpty()) {
+                return;
+            }
+            List<TopicPartition> resumable = new ArrayList<>();
+            carefulWaiting.removeIf(partition -> {
+                PartitionProgress p = progress.get(partition);
+                if (p == null) {
+                    return true;
+                }
+                if (p.outstanding() > 0) {
+                    return false;
+                }
+                if (!pausedForFailure.contains(partition) && !pausedForBackpressure) {
+                    resumable.add(partition);
+                }
+                return true;
+            });
+            kafka.resume(resumable);
+        }
+
         private void handleFailures() {
             long now = System.nanoTime();
             for (Map.Entry<TopicPartition, PartitionProgress> entry : progress.entrySet()) {
@@ -204,14 +302,18 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     kafka.pause(List.of(partition));
                 }
                 if (failed >= 0 && p.outstanding() == 0) {
-                    commitPartition(partition, p);
                     Retry retry = retries.get(partition);
                     boolean again = retry != null && retry.offset == failed;
-                    int attempt = again ? retry.attempt + 1 : 1;
-                    long firstFailure = again ? retry.firstFailureMillis : System.currentTimeMillis();
+                    int attempt = (again ? retry.attempt : 0) + 1;
+                    long firstFailure = again && retry.firstFailureMillis > 0 ? retry.firstFailureMillis
+                            : System.currentTimeMillis();
                     long backoff = Math.min(endpoint.getMaxRetryBackoffMillis(),
                             endpoint.getRetryBackoffMillis() << Math.min(attempt - 1, 20));
-                    retries.put(partition, new Retry(failed, attempt, now + backoff * 1_000_000, firstFailure));
+                    retries.put(partition, new Retry(failed, attempt, again ? retry.abandoned : 0,
+                            now + backoff * 1_000_000, firstFailure));
+                    // Every record before the failed one completed; the failed one's count goes along.
+                    p.takeCommittable();
+                    commit(partition, failed, note(partition, failed));
                     kafka.seek(partition, failed);
                     metrics.redelivered(p.dispatchedSince(failed));
                     p.reset();
@@ -223,7 +325,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 if (pausedForFailure.contains(partition) && p != null && p.failedOffset() < 0
                         && now - entry.getValue().resumeAt >= 0) {
                     pausedForFailure.remove(partition);
-                    if (!pausedForBackpressure) {
+                    if (!pausedForBackpressure && !carefulWaiting.contains(partition)) {
                         kafka.resume(List.of(partition));
                     }
                 }
@@ -258,9 +360,17 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             } else if (pausedForBackpressure && inFlight <= resumeThreshold()) {
                 pausedForBackpressure = false;
                 List<TopicPartition> resumable = kafka.assignment().stream()
-                        .filter(tp -> !pausedForFailure.contains(tp)).toList();
+                        .filter(tp -> !pausedForFailure.contains(tp) && !carefulWaiting.contains(tp)).toList();
                 kafka.resume(resumable);
             }
+        }
+
+        /** The note to commit beside {@code offset}: the count of a record that failed there, and the lease. */
+        private String note(TopicPartition partition, long offset) {
+            Retry retry = retries.get(partition);
+            boolean at = retry != null && retry.offset == offset;
+            return new OffsetNote(at ? retry.attempt : 0, at ? retry.abandoned : 0, at ? retry.firstFailureMillis : 0,
+                    leases.getOrDefault(partition, 0L)).encode();
         }
 
         private void commitIfDue(boolean sync) {
@@ -273,7 +383,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             progress.forEach((partition, p) -> {
                 OptionalLong offset = p.takeCommittable();
                 if (offset.isPresent()) {
-                    offsets.put(partition, new OffsetAndMetadata(offset.getAsLong()));
+                    offsets.put(partition, new OffsetAndMetadata(offset.getAsLong(), note(partition, offset.getAsLong())));
+                    lastCommitted.put(partition, offset.getAsLong());
                     Retry retry = retries.get(partition);
                     if (retry != null && offset.getAsLong() > retry.offset) {
                         retries.remove(partition);
@@ -295,10 +406,54 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
         }
 
-        private void commitPartition(TopicPartition partition, PartitionProgress p) {
-            OptionalLong offset = p.takeCommittable();
-            if (offset.isPresent()) {
-                kafka.commitSync(Map.of(partition, new OffsetAndMetadata(offset.getAsLong())));
+        /** A synchronous commit of one partition; false (and logged) if Kafka refused it. */
+        private boolean commit(TopicPartition partition, long offset, OffsetNote note) {
+            return commit(partition, offset, note.encode());
+        }
+
+        private boolean commit(TopicPartition partition, long offset, String note) {
+            try {
+                kafka.commitSync(Map.of(partition, new OffsetAndMetadata(offset, note)));
+                lastCommitted.put(partition, offset);
+                return true;
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException e) {
+                LOG.warn("Route '{}': offset commit of {} failed, trying again: {}", getRouteId(), partition,
+                        e.getMessage());
+                return false;
+            }
+        }
+
+        /**
+         * Commits what completed, and for a partition with nothing left in flight a note without a lease: the
+         * next owner reads it at full speed. A partition still in flight keeps its lease (read carefully next).
+         */
+        private void commitOnHandover(Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition partition : partitions) {
+                PartitionProgress p = progress.get(partition);
+                if (p == null) {
+                    continue;
+                }
+                OptionalLong committable = p.takeCommittable();
+                Long at = committable.isPresent() ? Long.valueOf(committable.getAsLong()) : lastCommitted.get(partition);
+                if (at == null) {
+                    continue;
+                }
+                if (p.outstanding() == 0 && !careful.containsKey(partition)) {
+                    leases.remove(partition);
+                }
+                offsets.put(partition, new OffsetAndMetadata(at, note(partition, at)));
+            }
+            if (offsets.isEmpty()) {
+                return;
+            }
+            try {
+                kafka.commitSync(offsets);
+            } catch (WakeupException e) {
+                // stop() woke the consumer; the wakeup is spent, so this one goes through
+                kafka.commitSync(offsets);
             }
         }
 
@@ -308,7 +463,6 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             for (TopicPartition partition : partitions) {
                 PartitionProgress p = progress.get(partition);
                 while (p != null && p.outstanding() > 0 && System.nanoTime() - deadline < 0) {
-                    Thread.onSpinWait();
                     try {
                         Thread.sleep(5);
                     } catch (InterruptedException e) {
@@ -322,16 +476,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             drain(partitions);
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            commitOnHandover(partitions);
             for (TopicPartition partition : partitions) {
-                PartitionProgress p = progress.remove(partition);
-                OptionalLong offset = p == null ? OptionalLong.empty() : p.takeCommittable();
-                offset.ifPresent(o -> offsets.put(partition, new OffsetAndMetadata(o)));
-                pausedForFailure.remove(partition);
-                retries.remove(partition);
-            }
-            if (!offsets.isEmpty()) {
-                kafka.commitSync(offsets);
+                forget(partition);
             }
         }
 
@@ -339,6 +486,27 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
                 progress.put(partition, new PartitionProgress());
+            }
+            if (!partitions.isEmpty()) {
+                Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed(new HashSet<>(partitions));
+                long now = System.nanoTime();
+                committed.forEach((partition, offset) -> {
+                    if (offset == null) {
+                        return;
+                    }
+                    lastCommitted.put(partition, offset.offset());
+                    OffsetNote note = OffsetNote.decode(offset.metadata());
+                    if (note.attempts() > 0 || note.abandoned() > 0) {
+                        retries.put(partition, new Retry(offset.offset(), note.attempts(), note.abandoned(), now,
+                                note.firstFailure()));
+                    }
+                    if (note.lease() > offset.offset()) {
+                        careful.put(partition, note.lease());
+                        leases.put(partition, note.lease());
+                        LOG.warn("Route '{}': the last owner of {} stopped with records up to offset {} possibly in"
+                                + " flight; reading them one at a time", getRouteId(), partition, note.lease() - 1);
+                    }
+                });
             }
             if (pausedForBackpressure) {
                 kafka.pause(partitions);
@@ -349,13 +517,25 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // Another member owns them now; whatever completes here is read again there.
             for (TopicPartition partition : partitions) {
-                progress.remove(partition);
-                pausedForFailure.remove(partition);
-                retries.remove(partition);
+                forget(partition);
             }
+        }
+
+        private void forget(TopicPartition partition) {
+            progress.remove(partition);
+            pausedForFailure.remove(partition);
+            retries.remove(partition);
+            leases.remove(partition);
+            careful.remove(partition);
+            carefulWaiting.remove(partition);
+            lastCommitted.remove(partition);
         }
     }
 
-    private record Retry(long offset, int attempt, long resumeAt, long firstFailureMillis) {
+    /**
+     * A record's history at one offset: {@code attempt} deliveries so far (failed or abandoned), of which
+     * {@code abandoned} ended without an outcome; read again not before {@code resumeAt} (nanoTime).
+     */
+    private record Retry(long offset, int attempt, int abandoned, long resumeAt, long firstFailureMillis) {
     }
 }

@@ -18,6 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import io.interchange.security.IngressHeaders;
+
 @UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-kafka", title = "Kafka source (pipelined, at least once)",
         syntax = "interchange-kafka:topics", consumerOnly = true, category = {Category.MESSAGING})
 public class KafkaSourceEndpoint extends DefaultEndpoint {
@@ -50,9 +52,25 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = "30000", description = "On stop or rebalance, how long to wait for records in flight")
     private long drainTimeoutMillis = 30_000;
 
+    @UriParam(description = "Wire headers the route needs beyond the CloudEvents Kafka binding (ce_*, content-type)"
+            + " and trace context: comma-separated names, case-insensitive, * at the end for a prefix. Every other"
+            + " header is dropped before the first step; a header that steers a component cannot be named")
+    private String ingressHeaders;
+
+    private IngressHeaders ingress;
+
     public KafkaSourceEndpoint(String uri, KafkaSourceComponent component, String topics) {
         super(uri, component);
         this.topics = topics;
+    }
+
+    /** Fails endpoint creation, and so startup, when a declared header may not be admitted. */
+    void checkIngress(String global) {
+        ingress = IngressHeaders.of(IngressHeaders.KAFKA, global, ingressHeaders);
+    }
+
+    IngressHeaders ingress() {
+        return ingress;
     }
 
     @Override
@@ -152,5 +170,13 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
 
     public void setDrainTimeoutMillis(long drainTimeoutMillis) {
         this.drainTimeoutMillis = drainTimeoutMillis;
+    }
+
+    public String getIngressHeaders() {
+        return ingressHeaders;
+    }
+
+    public void setIngressHeaders(String ingressHeaders) {
+        this.ingressHeaders = ingressHeaders;
     }
 }

@@ -7,7 +7,7 @@ import org.apache.camel.support.DefaultComponent;
 
 import com.rabbitmq.client.ConnectionFactory;
 
-import io.interchange.bridge.HeaderAllowList;
+import io.interchange.security.HeaderAllowList;
 
 /**
  * {@code interchange-rabbitmq:exchange?routingKey=...} as a sink publishes with pipelined publisher
@@ -26,6 +26,13 @@ public class RabbitComponent extends DefaultComponent {
         this.allowedHeaders = allowedHeaders;
     }
 
+    /** Wire headers every consumer of this component admits beyond its binding (interchange.ingress.headers). */
+    private String ingressHeaders;
+
+    public void setIngressHeaders(String ingressHeaders) {
+        this.ingressHeaders = ingressHeaders;
+    }
+
     HeaderAllowList allowedHeaders() {
         return allowedHeaders;
     }
@@ -34,6 +41,7 @@ public class RabbitComponent extends DefaultComponent {
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         RabbitEndpoint endpoint = new RabbitEndpoint(uri, this, remaining, connectionFactory);
         setProperties(endpoint, parameters);
+        endpoint.checkIngress(ingressHeaders);
         return endpoint;
     }
 }

@@ -11,6 +11,8 @@ import org.apache.camel.support.DefaultEndpoint;
 
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.interchange.security.IngressHeaders;
+
 /**
  * As a sink the path names the exchange to publish to; as a source it names the queue to consume.
  */
@@ -34,6 +36,12 @@ public class RabbitEndpoint extends DefaultEndpoint {
     @UriParam(label = "consumer", defaultValue = "10000", description = "Longest wait before a failed message is requeued")
     private long maxRetryBackoffMillis = 10_000;
 
+    @UriParam(label = "consumer", defaultValue = "20", description = "On a quorum queue, a message the broker"
+            + " delivered more often than this (x-delivery-count) is dead-lettered without being processed again: it"
+            + " is taken to stop the gateway. The count includes requeues after failures, so keep it well above"
+            + " interchange.dead-letter.max-attempts. Classic queues keep no count across restarts")
+    private int maxDeliveryCount = 20;
+
     @UriParam(description = "Routing key of every publish")
     private String routingKey = "";
 
@@ -54,6 +62,14 @@ public class RabbitEndpoint extends DefaultEndpoint {
             + " with MessageTooLargeException, which error handling can send to a dead-letter destination")
     private int maxBodyBytes;
 
+    @UriParam(label = "consumer", description = "Wire headers the route needs beyond the CloudEvents AMQP binding"
+            + " (cloudEvents:*, cloudEvents_*) and trace context: comma-separated names, case-insensitive, * at the end"
+            + " for a prefix. Every other header is dropped before the first step (interchange-key becomes the key);"
+            + " a header that steers a component cannot be named")
+    private String ingressHeaders;
+
+    private IngressHeaders ingress;
+
     public RabbitEndpoint(String uri, RabbitComponent component, String exchangeName,
             ConnectionFactory connectionFactory) {
         super(uri, component);
@@ -73,12 +89,37 @@ public class RabbitEndpoint extends DefaultEndpoint {
         return consumer;
     }
 
+    /** Fails endpoint creation, and so startup, when a declared header may not be admitted. */
+    void checkIngress(String global) {
+        ingress = IngressHeaders.of(IngressHeaders.AMQP, global, ingressHeaders);
+    }
+
+    IngressHeaders ingress() {
+        return ingress;
+    }
+
+    public String getIngressHeaders() {
+        return ingressHeaders;
+    }
+
+    public void setIngressHeaders(String ingressHeaders) {
+        this.ingressHeaders = ingressHeaders;
+    }
+
     public int getPrefetch() {
         return prefetch;
     }
 
     public void setPrefetch(int prefetch) {
         this.prefetch = prefetch;
+    }
+
+    public int getMaxDeliveryCount() {
+        return maxDeliveryCount;
+    }
+
+    public void setMaxDeliveryCount(int maxDeliveryCount) {
+        this.maxDeliveryCount = maxDeliveryCount;
     }
 
     public long getRetryBackoffMillis() {

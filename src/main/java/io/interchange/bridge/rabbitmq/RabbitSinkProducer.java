@@ -24,9 +24,10 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 
 import io.interchange.bridge.BridgeHeaders;
-import io.interchange.bridge.HeaderAllowList;
+import io.interchange.security.HeaderAllowList;
 import io.interchange.bridge.MessageTooLargeException;
 import io.interchange.bridge.UndeliverableException;
+import io.interchange.bridge.UnencodableMessageException;
 
 /**
  * Publishes on one confirm-mode channel and completes each exchange when its confirm arrives,
@@ -99,7 +100,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                     abort(ch);
                     if (e instanceof IllegalArgumentException) {
                         // e.g. a header name or routing key over 255 bytes: no retry can encode it
-                        throw new UndeliverableException("RabbitMQ cannot encode the message for exchange '"
+                        throw new UnencodableMessageException("RabbitMQ cannot encode the message for exchange '"
                                 + endpoint.getExchangeName() + "': " + e.getMessage(), e);
                     }
                     throw e;
@@ -123,12 +124,17 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
         exchange.getMessage().getHeaders().forEach((name, value) -> {
             // The content type travels as the AMQP content-type property, not as a header too.
             if (value != null && allowedHeaders.allows(name) && !Exchange.CONTENT_TYPE.equalsIgnoreCase(name)) {
-                headers.put(name, value instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
-                        : value instanceof CharSequence || value instanceof Number || value instanceof Boolean
-                                ? value : value.toString());
+                headers.put(name, isAmqpValue(value) ? value : value.toString());
             }
         });
         return headers;
+    }
+
+    /** Types the AMQP 0-9-1 field table carries as they are (bytes as a byte array, not as mangled text). */
+    private static boolean isAmqpValue(Object value) {
+        return value instanceof CharSequence || value instanceof Integer || value instanceof Long
+                || value instanceof Short || value instanceof Byte || value instanceof Double || value instanceof Float
+                || value instanceof java.math.BigDecimal || value instanceof Boolean || value instanceof byte[] || value instanceof Date || value instanceof Map || value instanceof java.util.List;
     }
 
     /** Called with publishLock held. */

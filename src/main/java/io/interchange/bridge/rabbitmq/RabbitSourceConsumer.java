@@ -1,7 +1,6 @@
 package io.interchange.bridge.rabbitmq;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,7 +25,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.interchange.bridge.BridgeHeaders;
 import io.interchange.bridge.BridgeMetrics;
 import io.interchange.deadletter.DeadLetterHeaders;
-import io.interchange.security.CamelHeaderFilter;
+import io.interchange.security.IngressHeaders;
 
 /**
  * Consumes a queue with manual acknowledgements and up to {@code prefetch} deliveries in the route
@@ -110,20 +109,25 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         Exchange exchange = createExchange(false);
         Message message = exchange.getMessage();
         message.setBody(body);
+        IngressHeaders.Admission admission = endpoint.ingress().admit(message);
         Map<String, Object> headers = properties.getHeaders();
+        String key = null;
         if (headers != null) {
-            headers.forEach((name, value) -> {
-                if (!CamelHeaderFilter.isInternal(name) && value != null) {
-                    message.setHeader(name, value instanceof LongString || value instanceof byte[]
-                            ? new String(value instanceof LongString ls ? ls.getBytes() : (byte[]) value,
-                                    StandardCharsets.UTF_8)
-                            : value);
+            for (Map.Entry<String, Object> header : headers.entrySet()) {
+                Object value = header.getValue();
+                if (BridgeHeaders.AMQP_KEY.equals(header.getKey())) {
+                    key = value instanceof LongString ls ? ls.toString() : String.valueOf(value);
+                } else if (value instanceof LongString text) {
+                    admission.putText(header.getKey(), text.getBytes());
+                } else {
+                    // AMQP's own types (integers, booleans, timestamps, byte arrays for binary) stay as they are
+                    admission.put(header.getKey(), value);
                 }
-            });
-            Object key = message.getHeader(BridgeHeaders.AMQP_KEY);
-            if (key != null) {
-                message.setHeader(BridgeHeaders.KEY, key.toString());
             }
+        }
+        admission.finish(exchange);
+        if (key != null) {
+            message.setHeader(BridgeHeaders.KEY, key);
         }
         if (properties.getContentType() != null) {
             message.setHeader(Exchange.CONTENT_TYPE, properties.getContentType());
@@ -134,6 +138,10 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                 envelope.isRedeliver() ? redeliveries.attemptOf(identity, properties) : 1);
         if (envelope.isRedeliver()) {
             message.setHeader(DeadLetterHeaders.FIRST_FAILURE, redeliveries.firstFailureOf(identity));
+            Object deliveries = headers == null ? null : headers.get("x-delivery-count");
+            if (deliveries instanceof Number n && n.intValue() > endpoint.getMaxDeliveryCount()) {
+                exchange.setProperty(DeadLetterHeaders.UNSETTLED_ATTEMPTS, n.intValue());
+            }
         }
         long tag = envelope.getDeliveryTag();
         getAsyncProcessor().process(exchange, doneSync -> {

@@ -19,9 +19,15 @@ public class SqsComponent extends DefaultComponent {
 
     private final Supplier<SqsAsyncClient> clientFactory;
     private SqsAsyncClient client;
+    /** Wire headers every consumer of this component admits beyond its binding (interchange.ingress.headers). */
+    private String ingressHeaders;
 
     public SqsComponent(Supplier<SqsAsyncClient> clientFactory) {
         this.clientFactory = clientFactory;
+    }
+
+    public void setIngressHeaders(String ingressHeaders) {
+        this.ingressHeaders = ingressHeaders;
     }
 
     @Override
@@ -31,6 +37,7 @@ public class SqsComponent extends DefaultComponent {
         }
         SqsEndpoint endpoint = new SqsEndpoint(uri, this, remaining);
         setProperties(endpoint, parameters);
+        endpoint.checkIngress(ingressHeaders);
         return endpoint;
     }
 

@@ -11,7 +11,8 @@ import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
 
-import io.interchange.bridge.HeaderAllowList;
+import io.interchange.security.HeaderAllowList;
+import io.interchange.security.IngressHeaders;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 @UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-sqs", title = "SQS source and sink (at least once)",
@@ -45,6 +46,12 @@ public class SqsEndpoint extends DefaultEndpoint {
     @UriParam(label = "consumer", defaultValue = "300", description = "Longest backoff after a failure, in seconds")
     private int maxRetryBackoffSeconds = 300;
 
+    @UriParam(label = "consumer", defaultValue = "20", description = "A message received more often than this"
+            + " (ApproximateReceiveCount) is dead-lettered without being processed again: it is taken to stop the"
+            + " gateway. SQS counts every receive, outages and released FIFO messages too, so keep it well above"
+            + " interchange.dead-letter.max-attempts")
+    private int maxReceiveCount = 20;
+
     @UriParam(label = "consumer", defaultValue = "30000", description = "On stop, how long to wait for messages in flight")
     private long drainTimeoutMillis = 30_000;
 
@@ -59,6 +66,14 @@ public class SqsEndpoint extends DefaultEndpoint {
     @UriParam(label = "producer", defaultValue = "262144", description = "Largest message, body plus attributes, in"
             + " bytes; a larger one fails with MessageTooLargeException without calling SQS")
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+
+    @UriParam(label = "consumer", description = "Message attributes the route needs beyond the gateway's CloudEvents"
+            + " SQS mapping (ce_*, content-type) and trace context: comma-separated names, case-insensitive, * at the"
+            + " end for a prefix. Every other attribute is dropped before the first step; a header that steers a"
+            + " component cannot be named")
+    private String ingressHeaders;
+
+    private IngressHeaders ingress;
 
     private volatile CompletableFuture<String> queueUrl;
 
@@ -83,7 +98,7 @@ public class SqsEndpoint extends DefaultEndpoint {
         return ((SqsComponent) getComponent()).client();
     }
 
-    boolean isFifo() {
+    public boolean isFifo() {
         return queueName.endsWith(".fifo");
     }
 
@@ -101,6 +116,23 @@ public class SqsEndpoint extends DefaultEndpoint {
             }
             return queueUrl;
         }
+    }
+
+    /** Fails endpoint creation, and so startup, when a declared header may not be admitted. */
+    void checkIngress(String global) {
+        ingress = IngressHeaders.of(IngressHeaders.SQS, global, ingressHeaders);
+    }
+
+    IngressHeaders ingress() {
+        return ingress;
+    }
+
+    public String getIngressHeaders() {
+        return ingressHeaders;
+    }
+
+    public void setIngressHeaders(String ingressHeaders) {
+        this.ingressHeaders = ingressHeaders;
     }
 
     public String getQueueName() {
@@ -153,6 +185,14 @@ public class SqsEndpoint extends DefaultEndpoint {
 
     public void setMaxRetryBackoffSeconds(int maxRetryBackoffSeconds) {
         this.maxRetryBackoffSeconds = maxRetryBackoffSeconds;
+    }
+
+    public int getMaxReceiveCount() {
+        return maxReceiveCount;
+    }
+
+    public void setMaxReceiveCount(int maxReceiveCount) {
+        this.maxReceiveCount = maxReceiveCount;
     }
 
     public long getDrainTimeoutMillis() {

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import org.apache.camel.AsyncCallback;
@@ -19,8 +21,11 @@ import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultAsyncProducer;
 
-import io.interchange.bridge.HeaderAllowList;
+import io.interchange.security.HeaderAllowList;
+import io.interchange.bridge.BridgeHeaders;
 import io.interchange.bridge.MessageTooLargeException;
+import io.interchange.bridge.UnencodableMessageException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 
@@ -60,7 +65,7 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
             request = request(exchange.getMessage());
             group = endpoint.isFifo() ? groupId(exchange.getMessage()) : null;
             if (group != null) {
-                request.messageGroupId(group).messageDeduplicationId(deduplicationId(exchange.getMessage()));
+                request.messageGroupId(group).messageDeduplicationId(deduplicationId(exchange, request));
             }
         } catch (Exception e) {
             exchange.setException(e);
@@ -90,8 +95,10 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
                 if (earlier == null) {
                     send(request, exchange, whenSent);
                 } else {
+                    // Not the earlier failure as the cause: its kind (e.g. permanent) is not this message's.
                     exchange.setException(new SqsSendException("Not sent to '" + endpoint.getQueueName()
-                            + "': an earlier message of group '" + group + "' failed", earlier));
+                            + "': an earlier message of group '" + group + "' failed (" + earlier.getMessage() + ")",
+                            null));
                     whenSent.done(false);
                 }
             });
@@ -106,8 +113,10 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
                     if (error != null) {
                         Throwable cause = error instanceof CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
-                        exchange.setException(new SqsSendException("SQS did not take the message for '"
-                                + endpoint.getQueueName() + "': " + cause.getMessage(), cause));
+                        String reason = "SQS did not take the message for '" + endpoint.getQueueName() + "': "
+                                + cause.getMessage();
+                        exchange.setException(isRefusal(cause) ? new SqsRejectedException(reason, cause)
+                                : new SqsSendException(reason, cause));
                     } else {
                         exchange.getMessage().setHeader(SqsHeaders.MESSAGE_ID, response.messageId());
                     }
@@ -115,24 +124,55 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
                 });
     }
 
-    private SendMessageRequest.Builder request(Message message) throws MessageTooLargeException {
+    private SendMessageRequest.Builder request(Message message) {
         byte[] bytes = message.getBody(byte[].class);
-        String body;
-        try {
-            body = bytes == null ? "" : StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("SQS message bodies are text: the body for '" + endpoint.getQueueName()
-                    + "' is not UTF-8 (encode binary payloads, e.g. as Base64, before this step)", e);
-        }
+        String body = text(bytes);
         Map<String, MessageAttributeValue> attributes = SqsMessageAttributes.from(message.getHeaders(), allowList);
-        int size = (bytes == null ? 0 : bytes.length) + SqsMessageAttributes.size(attributes);
+        int size = bytes.length + SqsMessageAttributes.size(attributes);
         if (size > endpoint.getMaxMessageBytes()) {
             throw new MessageTooLargeException("SQS queue '" + endpoint.getQueueName() + "'", size,
                     endpoint.getMaxMessageBytes());
         }
         return SendMessageRequest.builder().messageBody(body).messageAttributes(attributes);
+    }
+
+    /** SQS bodies are non-empty XML text: valid UTF-8 without control characters but tab, line feed, return. */
+    private String text(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new UnencodableMessageException("SQS takes no empty message body (queue '" + endpoint.getQueueName()
+                    + "'); write CloudEvents without data in structured mode");
+        }
+        String body;
+        try {
+            body = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UnencodableMessageException("SQS message bodies are text: the body for '" + endpoint.getQueueName()
+                    + "' is not UTF-8 (write CloudEvents with binary data through interchange-cloudevents:write"
+                    + "?binding=sqs, which carries them as data_base64, or encode the payload first)");
+        }
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF) {
+                throw new UnencodableMessageException("SQS message bodies are XML text: the body for '"
+                        + endpoint.getQueueName() + "' contains U+" + String.format("%04X", (int) c) + " at index " + i);
+            }
+        }
+        return body;
+    }
+
+    /** SQS error codes that judge the message, not the service: the same request fails again. */
+    private static final Set<String> REFUSALS = Set.of("InvalidParameterValue", "MissingParameter",
+            "InvalidMessageContents", "InvalidAttributeName", "InvalidAttributeValue", "InvalidParameterCombination",
+            "MessageTooLong", "InvalidParameterValueException", "InvalidAttributeValueException",
+            "InvalidMessageContentsException", "MissingRequiredParameterException");
+
+    private static boolean isRefusal(Throwable cause) {
+        if (cause instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+            String code = aws.awsErrorDetails().errorCode();
+            return code != null && (REFUSALS.contains(code) || REFUSALS.contains(code.replace("AWS.SimpleQueueService.", "")));
+        }
+        return false;
     }
 
     private String groupId(Message message) {
@@ -150,10 +190,20 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
         return sqsId(text(group));
     }
 
-    private static String deduplicationId(Message message) {
+    /**
+     * Every message to a FIFO queue gets one, so the queue needs no content-based deduplication: the route's
+     * header, else the CloudEvent's source and id (the event a write or read step established, else its
+     * ce_ headers), else the Kafka record's coordinates, else a digest of body and attributes.
+     */
+    private static String deduplicationId(Exchange exchange, SendMessageRequest.Builder request) {
+        Message message = exchange.getMessage();
         String explicit = message.getHeader(SqsHeaders.MESSAGE_DEDUPLICATION_ID, String.class);
         if (explicit != null && !explicit.isEmpty()) {
             return sqsId(explicit);
+        }
+        String event = exchange.getProperty(BridgeHeaders.EVENT_IDENTITY, String.class);
+        if (event != null) {
+            return sha256(event);
         }
         for (String prefix : new String[] {"ce_", "ce-"}) {
             Object id = message.getHeader(prefix + "id");
@@ -169,7 +219,12 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
         if (topic != null && partition != null && offset != null) {
             return sqsId("kafka:" + topic + ":" + partition + ":" + offset);
         }
-        return null;
+        SendMessageRequest built = request.build();
+        StringBuilder content = new StringBuilder(built.messageBody());
+        new TreeMap<>(built.messageAttributes()).forEach((name, value) -> content.append('\n').append(name).append('=')
+                .append(value.stringValue() != null ? value.stringValue()
+                        : value.binaryValue() == null ? "" : HexFormat.of().formatHex(value.binaryValue().asByteArray())));
+        return sha256(content.toString());
     }
 
     private static String text(Object value) {

@@ -1,5 +1,6 @@
 package io.interchange.bridge.sqs;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import io.interchange.bridge.BridgeMetrics;
 import io.interchange.deadletter.DeadLetterHeaders;
-import io.interchange.security.CamelHeaderFilter;
+import io.interchange.security.IngressHeaders;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -254,23 +255,20 @@ public class SqsSourceConsumer extends DefaultConsumer {
     private void fill(Exchange exchange, Message message) {
         org.apache.camel.Message in = exchange.getMessage();
         in.setBody(message.body() == null ? new byte[0] : message.body().getBytes(StandardCharsets.UTF_8));
+        IngressHeaders.Admission admission = endpoint.ingress().admit(in);
         for (Map.Entry<String, MessageAttributeValue> attribute : message.messageAttributes().entrySet()) {
-            if (CamelHeaderFilter.isInternal(attribute.getKey())) {
-                continue;
-            }
-            MessageAttributeValue value = attribute.getValue();
-            Object headerValue = value.dataType() != null && value.dataType().startsWith("Binary")
-                    ? value.binaryValue() == null ? null : value.binaryValue().asByteArray()
-                    : value.stringValue();
-            if (headerValue != null) {
-                in.setHeader(attribute.getKey(), headerValue);
-            }
+            admission.put(attribute.getKey(), value(attribute.getValue()));
         }
+        admission.finish(exchange);
         Map<MessageSystemAttributeName, String> system = message.attributes();
         in.setHeader(SqsHeaders.MESSAGE_ID, message.messageId());
         in.setHeader(SqsHeaders.QUEUE, endpoint.getQueueName());
         in.setHeader(SqsHeaders.APPROXIMATE_RECEIVE_COUNT, receiveCount(message));
-        in.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT, receiveCount(message));
+        int receives = receiveCount(message);
+        in.setHeader(DeadLetterHeaders.DELIVERY_ATTEMPT, receives);
+        if (receives > endpoint.getMaxReceiveCount()) {
+            exchange.setProperty(DeadLetterHeaders.UNSETTLED_ATTEMPTS, receives - 1);
+        }
         String sent = system.get(MessageSystemAttributeName.SENT_TIMESTAMP);
         if (sent != null) {
             in.setHeader(SqsHeaders.SENT_TIMESTAMP, Long.valueOf(sent));
@@ -280,6 +278,25 @@ public class SqsSourceConsumer extends DefaultConsumer {
             in.setHeader(SqsHeaders.MESSAGE_GROUP_ID, group);
             in.setHeader(SqsHeaders.KAFKA_KEY, group);
         }
+    }
+
+    /**
+     * String attributes as text, Number attributes as numbers and Binary ones as bytes (custom types such as
+     * {@code Number.int} by their base type), so a reader can tell a Number from a String.
+     */
+    private static Object value(MessageAttributeValue value) {
+        String type = value.dataType() == null ? "String" : value.dataType();
+        if (type.startsWith("Binary")) {
+            return value.binaryValue() == null ? new byte[0] : value.binaryValue().asByteArray();
+        }
+        if (type.startsWith("Number") && value.stringValue() != null) {
+            try {
+                return new BigDecimal(value.stringValue().strip());
+            } catch (NumberFormatException e) {
+                return value.stringValue();
+            }
+        }
+        return value.stringValue();
     }
 
     private static int receiveCount(Message message) {

@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.interchange.bridge.HeaderAllowList;
+import io.interchange.security.HeaderAllowList;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 class SqsMessageAttributesTest {

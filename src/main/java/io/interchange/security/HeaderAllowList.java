@@ -1,4 +1,4 @@
-package io.interchange.bridge;
+package io.interchange.security;
 
 import java.util.Arrays;
 import java.util.List;
@@ -6,7 +6,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.interchange.security.CamelHeaderFilter;
 
 /**
  * Which message headers a bridge carries from its source to its sink: a comma-separated list of

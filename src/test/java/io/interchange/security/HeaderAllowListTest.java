@@ -1,4 +1,4 @@
-package io.interchange.bridge;
+package io.interchange.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
