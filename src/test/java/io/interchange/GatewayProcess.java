@@ -55,6 +55,11 @@ public final class GatewayProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** False once the gateway's JVM has exited (or was never started). */
+    public synchronized boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     public synchronized long pid() {
         return process.pid();
     }

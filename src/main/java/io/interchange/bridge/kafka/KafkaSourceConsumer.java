@@ -11,6 +11,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -104,6 +105,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private final Set<TopicPartition> carefulWaiting = new HashSet<>();
         private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
         private final AtomicInteger outstanding = new AtomicInteger();
+        private final AtomicLong outstandingBytes = new AtomicLong();
         private volatile boolean pausedForBackpressure;
         /** Notified when the records in flight fall to the resume threshold while paused. */
         private final Object drained = new Object();
@@ -188,6 +190,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     LOG.info("Route '{}': {} is past the records its last owner may have had in flight; reading"
                             + " at full speed again", getRouteId(), partition);
                 }
+                if (outstandingBytes.get() >= endpoint.getMaxInFlightBytes() && outstanding.get() > 0) {
+                    // The window is full in bytes: the rest of the batch is fetched again once it drained.
+                    kafka.seek(partition, record.offset());
+                    applyBackpressure();
+                    return;
+                }
                 if (record.offset() >= leases.getOrDefault(partition, -1L) && !renewLease(partition, p, record.offset())) {
                     kafka.seek(partition, record.offset());
                     return;
@@ -223,6 +231,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
             p.dispatched(record.offset());
             outstanding.incrementAndGet();
+            long bytes = size(record);
+            outstandingBytes.addAndGet(bytes);
             metrics.received();
             Exchange exchange = createExchange(false);
             Message message = exchange.getMessage();
@@ -257,7 +267,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                             record.topic(), record.partition(), offset, cause == null ? "rolled back" : cause.getMessage());
                 }
                 p.completed(offset, failed);
-                if (outstanding.decrementAndGet() == resumeThreshold() && pausedForBackpressure) {
+                outstandingBytes.addAndGet(-bytes);
+                outstanding.decrementAndGet();
+                if (pausedForBackpressure && belowResumeThreshold()) {
                     synchronized (drained) {
                         drained.notifyAll();
                     }
@@ -332,8 +344,18 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
         }
 
-        private int resumeThreshold() {
-            return endpoint.getMaxInFlight() / 2;
+        /** Half the window, in records and in bytes: where a paused loop resumes. */
+        private boolean belowResumeThreshold() {
+            return outstanding.get() <= endpoint.getMaxInFlight() / 2
+                    && outstandingBytes.get() <= endpoint.getMaxInFlightBytes() / 2;
+        }
+
+        private long size(ConsumerRecord<String, byte[]> record) {
+            long size = record.value() == null ? 0 : record.value().length;
+            for (Header header : record.headers()) {
+                size += header.key().length() + (header.value() == null ? 0 : header.value().length);
+            }
+            return size;
         }
 
         /** Up to 100 ms (failures and commits still get their turn), until the window is half empty. */
@@ -341,7 +363,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             long deadline = System.nanoTime() + 100_000_000L;
             synchronized (drained) {
                 long left;
-                while (outstanding.get() > resumeThreshold() && (left = deadline - System.nanoTime()) > 0) {
+                while (!belowResumeThreshold() && (left = deadline - System.nanoTime()) > 0) {
                     try {
                         drained.wait(Math.max(1, left / 1_000_000));
                     } catch (InterruptedException e) {
@@ -353,11 +375,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         }
 
         private void applyBackpressure() {
-            int inFlight = outstanding.get();
-            if (!pausedForBackpressure && inFlight >= endpoint.getMaxInFlight()) {
+            boolean full = outstanding.get() >= endpoint.getMaxInFlight()
+                    || outstandingBytes.get() >= endpoint.getMaxInFlightBytes();
+            if (!pausedForBackpressure && full) {
                 pausedForBackpressure = true;
                 kafka.pause(kafka.assignment());
-            } else if (pausedForBackpressure && inFlight <= resumeThreshold()) {
+            } else if (pausedForBackpressure && belowResumeThreshold()) {
                 pausedForBackpressure = false;
                 List<TopicPartition> resumable = kafka.assignment().stream()
                         .filter(tp -> !pausedForFailure.contains(tp) && !carefulWaiting.contains(tp)).toList();

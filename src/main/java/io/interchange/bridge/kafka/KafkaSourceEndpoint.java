@@ -37,6 +37,11 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
             + " thread, before its partitions are paused")
     private int maxInFlight = 2_000;
 
+    @UriParam(defaultValue = "33554432", description = "Bytes of records (values and headers) handed to the route and"
+            + " not yet completed, per poll thread, before its partitions are paused; a record larger than this"
+            + " still goes, alone. Also caps the consumer's fetch.max.bytes, so memory stays bounded with large records")
+    private long maxInFlightBytes = 32L * 1024 * 1024;
+
     @UriParam(defaultValue = "500", description = "max.poll.records")
     private int maxPollRecords = 500;
 
@@ -99,6 +104,10 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords));
+        // What the consumer buffers beside what is in flight: at most one window's worth per fetch.
+        long fetchMax = Long.parseLong(String.valueOf(properties.getOrDefault(ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                ConsumerConfig.DEFAULT_FETCH_MAX_BYTES)));
+        properties.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(Math.max(1, Math.min(fetchMax, maxInFlightBytes))));
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return properties;
@@ -130,6 +139,14 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
 
     public void setMaxInFlight(int maxInFlight) {
         this.maxInFlight = maxInFlight;
+    }
+
+    public long getMaxInFlightBytes() {
+        return maxInFlightBytes;
+    }
+
+    public void setMaxInFlightBytes(long maxInFlightBytes) {
+        this.maxInFlightBytes = maxInFlightBytes;
     }
 
     public int getMaxPollRecords() {

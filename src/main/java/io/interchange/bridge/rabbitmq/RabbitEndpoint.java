@@ -29,6 +29,11 @@ public class RabbitEndpoint extends DefaultEndpoint {
             + " out at once (basic.qos); also how many messages are in flight in the route")
     private int prefetch = 500;
 
+    @UriParam(label = "consumer", defaultValue = "33554432", description = "Bytes of deliveries the broker may push"
+            + " at once: the prefetch shrinks to what fits with the largest recent message (RabbitMQ bounds by count"
+            + " only), starting as if messages were 4 MiB and widening up to prefetch once they are seen to be small")
+    private long maxInFlightBytes = 32L * 1024 * 1024;
+
     @UriParam(label = "consumer", defaultValue = "500", description = "First wait before a failed message is"
             + " requeued; doubles with each consecutive failure")
     private long retryBackoffMillis = 500;
@@ -120,6 +125,14 @@ public class RabbitEndpoint extends DefaultEndpoint {
 
     public void setMaxDeliveryCount(int maxDeliveryCount) {
         this.maxDeliveryCount = maxDeliveryCount;
+    }
+
+    public long getMaxInFlightBytes() {
+        return maxInFlightBytes;
+    }
+
+    public void setMaxInFlightBytes(long maxInFlightBytes) {
+        this.maxInFlightBytes = maxInFlightBytes;
     }
 
     public long getRetryBackoffMillis() {

@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -43,6 +44,14 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final RedeliveryCounter redeliveries = new RedeliveryCounter(10_000);
+    /** What the prefetch is sized for before any message was seen. */
+    private static final long ASSUMED_MESSAGE_BYTES = 4L * 1024 * 1024;
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final PrefetchWindow window;
+    private volatile int prefetch;
+    private volatile boolean resizePending;
+    private String consumerTag;
+    private int subscriptions;
     private ScheduledExecutorService scheduler;
     private volatile Connection connection;
     private volatile Channel channel;
@@ -53,6 +62,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         super(endpoint, processor);
         this.endpoint = endpoint;
         this.connectionFactory = connectionFactory;
+        this.window = new PrefetchWindow(endpoint.getPrefetch(), endpoint.getMaxInFlightBytes());
     }
 
     @Override
@@ -75,23 +85,58 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         try {
             Connection c = connectionFactory.newConnection("interchange-source-" + endpoint.getExchangeName());
             Channel channel = c.createChannel();
-            channel.basicQos(endpoint.getPrefetch());
             channel.addShutdownListener(this::closed);
-            channel.basicConsume(endpoint.getExchangeName(), false, getRouteId(),
-                    new com.rabbitmq.client.DefaultConsumer(channel) {
-                        @Override
-                        public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
-                                byte[] body) {
-                            dispatch(channel, envelope, properties, body);
-                        }
-                    });
             connection = c;
             this.channel = channel;
+            // Unknown sizes: start as if messages were large, and widen once they are seen to be small.
+            prefetch = window.prefetchFor(ASSUMED_MESSAGE_BYTES);
+            consume(channel);
             LOG.info("Consuming RabbitMQ queue '{}' for route '{}'", endpoint.getExchangeName(), getRouteId());
         } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
             LOG.warn("Cannot consume RabbitMQ queue '{}' yet, retrying in 5 s: {}", endpoint.getExchangeName(),
                     e.getMessage());
             scheduler.schedule(this::connect, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * (Re)subscribes with the current prefetch. RabbitMQ applies a consumer's prefetch when it subscribes;
+     * the deliveries of an earlier subscription stay on the channel and are acknowledged as before.
+     */
+    private synchronized void consume(Channel channel) throws IOException {
+        channel.basicQos(prefetch);
+        consumerTag = getRouteId() + "-" + (++subscriptions);
+        channel.basicConsume(endpoint.getExchangeName(), false, consumerTag,
+                new com.rabbitmq.client.DefaultConsumer(channel) {
+                    @Override
+                    public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                            byte[] body) {
+                        dispatch(channel, envelope, properties, body);
+                    }
+                });
+    }
+
+    /**
+     * RabbitMQ bounds what it pushes by count only: the prefetch follows the largest message seen lately so
+     * that prefetch x size stays within maxInFlightBytes (shrinking at once when a large one comes, widening
+     * once they are small again).
+     */
+    private synchronized void resize() {
+        resizePending = false;
+        Channel ch = channel;
+        int wanted = window.prefetchFor(window.largestRecent());
+        if (!running || ch == null || !ch.isOpen() || wanted == prefetch) {
+            return;
+        }
+        try {
+            // Cancelled first: two subscriptions at once would each get a full prefetch.
+            ch.basicCancel(consumerTag);
+            prefetch = wanted;
+            consume(ch);
+            LOG.debug("Route '{}': prefetch of queue '{}' now {}", getRouteId(), endpoint.getExchangeName(), wanted);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Route '{}': could not change the prefetch of queue '{}': {}", getRouteId(),
+                    endpoint.getExchangeName(), e.getMessage());
         }
     }
 
@@ -105,6 +150,15 @@ public class RabbitSourceConsumer extends DefaultConsumer {
 
     private void dispatch(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
         inFlight.incrementAndGet();
+        long bytes = body.length;
+        inFlightBytes.addAndGet(bytes);
+        // With some slack either way, so that sizes that jitter do not resubscribe on every message.
+        int wanted = window.observe(bytes);
+        if (!resizePending && (wanted < prefetch * 3L / 4 || wanted >= Math.min(2L * prefetch, endpoint.getPrefetch())
+                && wanted > prefetch)) {
+            resizePending = true;
+            scheduler.execute(this::resize);
+        }
         metrics.received();
         Exchange exchange = createExchange(false);
         Message message = exchange.getMessage();
@@ -156,11 +210,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     metrics.failed();
                     metrics.redelivered(1);
                     redeliveries.failed(identity);
-                    scheduler.schedule(() -> settle(channel, tag, false), backoff, TimeUnit.MILLISECONDS);
+                    scheduler.schedule(() -> settle(channel, tag, false, bytes), backoff, TimeUnit.MILLISECONDS);
                 } else {
                     consecutiveFailures.set(0);
                     redeliveries.settled(identity);
-                    settle(channel, tag, true);
+                    settle(channel, tag, true, bytes);
                     metrics.completed(properties.getTimestamp() == null ? 0 : properties.getTimestamp().getTime());
                 }
             } finally {
@@ -169,7 +223,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         });
     }
 
-    private void settle(Channel channel, long tag, boolean ack) {
+    private void settle(Channel channel, long tag, boolean ack, long bytes) {
         try {
             if (ack) {
                 channel.basicAck(tag, false);
@@ -181,6 +235,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             LOG.debug("Could not settle delivery {} of queue '{}': {}", tag, endpoint.getExchangeName(), e.getMessage());
         } finally {
             inFlight.decrementAndGet();
+            inFlightBytes.addAndGet(-bytes);
         }
     }
 
@@ -195,7 +250,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         Channel ch = channel;
         if (ch != null && ch.isOpen()) {
             // Take no more deliveries, then give those in the route a bounded time to settle.
-            ch.basicCancel(getRouteId());
+            ch.basicCancel(consumerTag);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
                 Thread.sleep(10);

@@ -39,6 +39,10 @@ public class SqsEndpoint extends DefaultEndpoint {
             + " completed, over all pollers, before polling pauses")
     private int maxInFlight = 100;
 
+    @UriParam(label = "consumer", defaultValue = "33554432", description = "Bytes of messages handed to the route and"
+            + " not yet completed, over all pollers, before polling pauses")
+    private long maxInFlightBytes = 32L * 1024 * 1024;
+
     @UriParam(label = "consumer", defaultValue = "1", description = "Visibility timeout after the first failure,"
             + " in seconds; doubles with each receive of the message (ApproximateReceiveCount)")
     private int retryBackoffSeconds = 1;
@@ -169,6 +173,14 @@ public class SqsEndpoint extends DefaultEndpoint {
 
     public void setMaxInFlight(int maxInFlight) {
         this.maxInFlight = maxInFlight;
+    }
+
+    public long getMaxInFlightBytes() {
+        return maxInFlightBytes;
+    }
+
+    public void setMaxInFlightBytes(long maxInFlightBytes) {
+        this.maxInFlightBytes = maxInFlightBytes;
     }
 
     public int getRetryBackoffSeconds() {

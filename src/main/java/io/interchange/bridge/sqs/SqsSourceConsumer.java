@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -52,6 +53,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
 
     private final SqsEndpoint endpoint;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong inFlightBytes = new AtomicLong();
     private BridgeMetrics metrics;
     private final Object room = new Object();
     private final List<Poller> pollers = new ArrayList<>();
@@ -178,7 +180,8 @@ public class SqsSourceConsumer extends DefaultConsumer {
 
     private int awaitRoom() {
         synchronized (room) {
-            while (running && inFlight.get() >= endpoint.getMaxInFlight()) {
+            while (running && (inFlight.get() >= endpoint.getMaxInFlight()
+                    || inFlightBytes.get() >= endpoint.getMaxInFlightBytes())) {
                 try {
                     room.wait(1_000);
                 } catch (InterruptedException e) {
@@ -190,8 +193,9 @@ public class SqsSourceConsumer extends DefaultConsumer {
         }
     }
 
-    private void settled(int count) {
+    private void settled(int count, long bytes) {
         inFlight.addAndGet(-count);
+        inFlightBytes.addAndGet(-bytes);
         synchronized (room) {
             room.notifyAll();
         }
@@ -202,6 +206,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
             return;
         }
         inFlight.addAndGet(messages.size());
+        inFlightBytes.addAndGet(messages.stream().mapToLong(SqsSourceConsumer::size).sum());
         if (!endpoint.isFifo()) {
             messages.forEach(m -> process(url, m, null));
             return;
@@ -244,7 +249,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
                 String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
                 metrics.completed(sent == null ? 0 : Long.parseLong(sent));
                 deleter.delete(url, message.receiptHandle());
-                settled(1);
+                settled(1, size(message));
                 if (restOfGroup != null) {
                     processNext(url, restOfGroup);
                 }
@@ -299,6 +304,17 @@ public class SqsSourceConsumer extends DefaultConsumer {
         return value.stringValue();
     }
 
+    /** What a message holds in memory: body and attribute values, roughly in bytes. */
+    private static long size(Message message) {
+        long size = message.body() == null ? 0 : message.body().length();
+        for (Map.Entry<String, MessageAttributeValue> attribute : message.messageAttributes().entrySet()) {
+            MessageAttributeValue value = attribute.getValue();
+            size += attribute.getKey().length() + (value.stringValue() != null ? value.stringValue().length()
+                    : value.binaryValue() != null ? value.binaryValue().asByteArray().length : 0);
+        }
+        return size;
+    }
+
     private static int receiveCount(Message message) {
         String count = message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
         try {
@@ -319,13 +335,15 @@ public class SqsSourceConsumer extends DefaultConsumer {
                 cause == null ? "rolled back" : cause.getMessage());
         changeVisibility(url, message, seconds);
         int released = 0;
+        long bytes = size(message);
         if (restOfGroup != null) {
             for (Message later; (later = restOfGroup.poll()) != null; released++) {
                 // SQS keeps the group behind the failed message, so these come back after it, in order.
                 changeVisibility(url, later, 0);
+                bytes += size(later);
             }
         }
-        settled(1 + released);
+        settled(1 + released, bytes);
     }
 
     private void changeVisibility(String url, Message message, int seconds) {
