@@ -17,9 +17,10 @@ import io.interchange.security.IngressProperties;
 public class BridgeComponentsConfiguration {
 
     @Bean("interchange-kafka")
-    KafkaSourceComponent interchangeKafka(IngressProperties ingress) {
+    KafkaSourceComponent interchangeKafka(IngressProperties ingress, BridgeProperties bridge) {
         KafkaSourceComponent component = new KafkaSourceComponent();
         component.setIngressHeaders(ingress.headers());
+        component.setSupervision(bridge.supervision());
         return component;
     }
 
@@ -29,6 +30,7 @@ public class BridgeComponentsConfiguration {
             IngressProperties ingress) {
         RabbitComponent component = new RabbitComponent(connectionFactory.getRabbitConnectionFactory(), bridge.allowList());
         component.setIngressHeaders(ingress.headers());
+        component.setSupervision(bridge.supervision());
         return component;
     }
 
@@ -37,11 +39,13 @@ public class BridgeComponentsConfiguration {
      * camel.component.aws2-sqs.access-key and secret-key are set, else the AWS default provider chain.
      */
     @Bean("interchange-sqs")
-    SqsComponent interchangeSqs(SqsSettings settings, Environment environment, IngressProperties ingress) {
+    SqsComponent interchangeSqs(SqsSettings settings, Environment environment, IngressProperties ingress,
+            BridgeProperties bridge) {
         SqsComponent component = new SqsComponent(new SqsClientFactory(settings,
                 environment.getProperty("camel.component.aws2-sqs.access-key"),
                 environment.getProperty("camel.component.aws2-sqs.secret-key")));
         component.setIngressHeaders(ingress.headers());
+        component.setSupervision(bridge.supervision());
         return component;
     }
 }

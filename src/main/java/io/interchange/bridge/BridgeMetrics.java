@@ -35,13 +35,24 @@ public final class BridgeMetrics {
         this.latency = latency;
     }
 
-    public static BridgeMetrics of(CamelContext camelContext, String routeId, String source, Supplier<Number> inFlight) {
+    public static BridgeMetrics of(CamelContext camelContext, String routeId, String source, Supplier<Number> inFlight,
+            SourceHealth health) {
         MeterRegistry registry = camelContext.getRegistry().findSingleByType(MeterRegistry.class);
         if (registry == null) {
             return NONE;
         }
         Gauge.builder("interchange.bridge.in.flight", inFlight).tag("routeId", routeId).tag("source", source)
                 .description("Messages handed to the route whose sink has not confirmed yet").register(registry);
+        Gauge.builder("interchange.bridge.backlog", health, SourceHealth::backlog).tag("routeId", routeId)
+                .tag("source", source).description("Messages waiting: the consumer group's lag on Kafka, the queue's"
+                        + " depth on RabbitMQ and SQS, plus those in flight; -1 while not known").register(registry);
+        Gauge.builder("interchange.bridge.progress.age", health, SourceHealth::secondsSinceProgress).tag("routeId", routeId)
+                .tag("source", source).baseUnit("seconds")
+                .description("Seconds since a message of the route last completed").register(registry);
+        Gauge.builder("interchange.bridge.consumer.up", health, h -> h.state() == SourceHealth.State.RUNNING ? 1 : 0)
+                .tag("routeId", routeId).tag("source", source)
+                .description("1 while the source consumer runs, 0 while it connects, restarts or is stopped")
+                .register(registry);
         return new BridgeMetrics(
                 counter(registry, "interchange.bridge.received", routeId, source, "Messages the source handed to the route"),
                 counter(registry, "interchange.bridge.completed", routeId, source,

@@ -111,9 +111,9 @@ class OrdersSqsToKafkaRouteTest {
 
     @Test
     void readsWithTheInterchangeSourceAndProducesAtLeastOnceAsBytes() {
-        assertThat(declaredSourceUri).isEqualTo("interchange-sqs:{{orders.sqs.inbound-queue}}?concurrentPollers=4");
+        assertThat(declaredSourceUri).isEqualTo("interchange-sqs:{{orders.sqs.inbound-queue}}?concurrentConsumers=4");
         assertThat(camelContext.resolvePropertyPlaceholders(declaredSourceUri))
-                .isEqualTo("interchange-sqs:orders-inbound.fifo?concurrentPollers=4");
+                .isEqualTo("interchange-sqs:orders-inbound.fifo?concurrentConsumers=4");
         assertThat(camelContext.resolvePropertyPlaceholders(declaredSinkUri))
                 .startsWith("kafka:orders?")
                 .contains("requestRequiredAcks=all", "enableIdempotence=true",

@@ -128,6 +128,22 @@ final class BrokerDir {
         }
     }
 
+    /**
+     * The command run in a session of its own ({@code setsid} execs in place, so the PID stays the broker's):
+     * Ctrl-C in a terminal signals the whole foreground process group, and a broker that died of it before
+     * the JVM's shutdown hook could stop it in order leaves things behind (rabbitmqctl, finding no epmd,
+     * starts a daemon one that outlives everything). The hook stops every broker; nothing else should.
+     */
+    static List<String> ownSession(List<String> command) {
+        if (!Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(command.size() + 1);
+        wrapped.add("/usr/bin/setsid");
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     static String randomSecret() {
         byte[] bytes = new byte[16];
         RANDOM.nextBytes(bytes);

@@ -90,7 +90,7 @@ public final class KafkaBroker implements Broker {
             writeConfig();
             command.add(Uuid.randomUuid().toString());
         }
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(BrokerDir.ownSession(command))
                 .directory(dir.path().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()))

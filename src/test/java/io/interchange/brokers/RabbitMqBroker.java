@@ -152,8 +152,8 @@ public final class RabbitMqBroker implements AmqpBroker {
      */
     private void startEpmd() {
         Path epmdBinary = Path.of("/usr/bin/epmd");
-        ProcessBuilder builder = new ProcessBuilder(epmdBinary.toString(), "-address", "127.0.0.1",
-                "-port", Integer.toString(epmdPort))
+        ProcessBuilder builder = new ProcessBuilder(BrokerDir.ownSession(List.of(epmdBinary.toString(), "-address",
+                "127.0.0.1", "-port", Integer.toString(epmdPort))))
                 .directory(dir.path().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("epmd.log").toFile()))

@@ -5,6 +5,8 @@ import java.util.Map;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
+import io.interchange.bridge.SourceSupervision;
+
 /**
  * {@code interchange-kafka:topic[,topic...]?groupId=...}: reads Kafka at least once with many records
  * in flight. Offsets are committed up to the last record whose route completed, per partition, so a
@@ -18,6 +20,16 @@ public class KafkaSourceComponent extends DefaultComponent {
 
     public void setIngressHeaders(String ingressHeaders) {
         this.ingressHeaders = ingressHeaders;
+    }
+
+    private SourceSupervision supervision = SourceSupervision.DEFAULT;
+
+    public void setSupervision(SourceSupervision supervision) {
+        this.supervision = supervision;
+    }
+
+    public SourceSupervision supervision() {
+        return supervision;
     }
 
     @Override

@@ -31,6 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.SourceHealth;
+import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
 import io.interchange.security.IngressHeaders;
 
@@ -54,8 +56,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSourceConsumer.class);
 
     private final KafkaSourceEndpoint endpoint;
-    private final List<PollLoop> loops = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
     private BridgeMetrics metrics;
+    private SourceHealth health;
 
     public KafkaSourceConsumer(KafkaSourceEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -65,33 +68,105 @@ public class KafkaSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight);
+        SourceSupervision supervision = ((KafkaSourceComponent) endpoint.getComponent()).supervision();
+        health = supervision.health(getRouteId());
+        health.backlog(() -> workers.stream().mapToLong(w -> w.lag).sum() + inFlight());
+        setHealthCheck(health);
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight, health);
         for (int i = 0; i < endpoint.getConsumersCount(); i++) {
-            String clientId = getRouteId() + "-" + i;
-            PollLoop loop = new PollLoop(new KafkaConsumer<>(endpoint.kafkaProperties(clientId)));
-            loops.add(loop);
-            Thread thread = new Thread(loop, "interchange-kafka-" + clientId);
-            loop.thread = thread;
-            thread.start();
+            Worker worker = new Worker(getRouteId() + "-" + i, supervision);
+            workers.add(worker);
+            worker.thread = new Thread(worker, "interchange-kafka-" + worker.clientId);
+            worker.thread.start();
         }
     }
 
     @Override
     protected void doStop() throws Exception {
-        loops.forEach(PollLoop::stop);
-        for (PollLoop loop : loops) {
-            loop.thread.join(endpoint.getDrainTimeoutMillis() + 10_000);
+        workers.forEach(Worker::stop);
+        for (Worker worker : workers) {
+            worker.thread.join(endpoint.getDrainTimeoutMillis() + 10_000);
+            if (worker.thread.isAlive()) {
+                LOG.warn("Route '{}': Kafka consumer {} did not stop within the drain timeout", getRouteId(), worker.clientId);
+            }
         }
-        loops.clear();
+        workers.clear();
+        if (health != null) {
+            health.stopped();
+        }
         super.doStop();
     }
 
     /** Records in flight over all poll threads; for metrics and tests. */
     public int inFlight() {
-        return loops.stream().mapToInt(l -> l.outstanding.get()).sum();
+        return workers.stream().mapToInt(w -> w.loop == null ? 0 : w.loop.outstanding.get()).sum();
     }
 
-    private final class PollLoop implements Runnable, ConsumerRebalanceListener {
+    /**
+     * One member of the group, supervised: when its poll loop ends on anything but a stop (a commit that throws
+     * during a rebalance, an error escaping a step, the broker away for too long), the loop's records in flight
+     * are drained and committed as far as they completed, the consumer closed, and a new one joins the group
+     * after a backoff. The partitions are read again from the last commit: nothing is lost.
+     */
+    private final class Worker implements Runnable {
+
+        private final String clientId;
+        private final SourceSupervision supervision;
+        private final Object pause = new Object();
+        private volatile boolean running = true;
+        private volatile PollLoop loop;
+        /** The group's lag over this member's partitions, as last seen by its poll thread. */
+        private volatile long lag;
+        private Thread thread;
+
+        Worker(String clientId, SourceSupervision supervision) {
+            this.clientId = clientId;
+            this.supervision = supervision;
+        }
+
+        @Override
+        public void run() {
+            int restarts = 0;
+            while (running) {
+                Throwable failure;
+                try {
+                    loop = new PollLoop(new KafkaConsumer<>(endpoint.kafkaProperties(clientId)), this);
+                    failure = loop.run();
+                } catch (RuntimeException e) {
+                    failure = e; // the consumer could not even be made (configuration, DNS)
+                }
+                if (!running) {
+                    return;
+                }
+                restarts++;
+                health.restarting(failure);
+                long backoff = supervision.backoffMillis(restarts);
+                LOG.warn("Route '{}': Kafka consumer {} stopped unexpectedly ({}); a new one joins the group in {} ms",
+                        getRouteId(), clientId, failure, backoff);
+                synchronized (pause) {
+                    try {
+                        pause.wait(backoff);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
+        void stop() {
+            running = false;
+            PollLoop current = loop;
+            if (current != null) {
+                current.stop();
+            }
+            synchronized (pause) {
+                pause.notifyAll();
+            }
+        }
+    }
+
+    private final class PollLoop implements ConsumerRebalanceListener {
 
         private final KafkaConsumer<String, byte[]> kafka;
         private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
@@ -113,8 +188,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private volatile boolean running = true;
         private Thread thread;
 
-        PollLoop(KafkaConsumer<String, byte[]> kafka) {
+        private final Worker worker;
+        private long nextLag;
+
+        PollLoop(KafkaConsumer<String, byte[]> kafka, Worker worker) {
             this.kafka = kafka;
+            this.worker = worker;
         }
 
         void stop() {
@@ -122,11 +201,13 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             kafka.wakeup();
         }
 
-        @Override
-        public void run() {
+        /** Polls until stopped (returns null) or until something fails (returns it). */
+        Throwable run() {
+            Throwable failure = null;
             try {
                 kafka.subscribe(endpoint.topicList(), this);
                 while (running) {
+                    health.beat();
                     if (pausedForBackpressure) {
                         // Polling paused partitions would sleep the whole poll timeout while the route empties
                         // the window (the sink then runs dry); wait for the drain instead, then resume.
@@ -136,6 +217,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     resumeCareful();
                     ConsumerRecords<String, byte[]> records = kafka.poll(pausedForBackpressure ? Duration.ZERO
                             : Duration.ofMillis(carefulWaiting.isEmpty() ? 100 : 5));
+                    health.running();
+                    measureLag();
                     for (TopicPartition partition : records.partitions()) {
                         PartitionProgress p = progress.get(partition);
                         // A partition with a failure is read again from the failed record.
@@ -149,11 +232,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 }
             } catch (WakeupException e) {
                 if (running) {
-                    LOG.error("Kafka poll loop of route '{}' woken unexpectedly", getRouteId(), e);
+                    failure = e;
                 }
-            } catch (RuntimeException e) {
-                LOG.error("Kafka poll loop of route '{}' failed; its records in flight are not committed",
-                        getRouteId(), e);
+            } catch (Throwable e) {
+                failure = e;
+                LOG.error("Kafka poll loop of route '{}' failed; its records in flight are drained, committed as far as"
+                        + " they completed, and the partitions read again by a new consumer", getRouteId(), e);
             } finally {
                 try {
                     drain(progress.keySet());
@@ -162,8 +246,28 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     LOG.warn("Route '{}': final offset commit failed; uncommitted records are read again: {}",
                             getRouteId(), e.getMessage());
                 }
-                kafka.close(Duration.ofSeconds(5));
+                try {
+                    kafka.close(Duration.ofSeconds(5));
+                } catch (RuntimeException e) {
+                    LOG.debug("Closing the Kafka consumer of route '{}': {}", getRouteId(), e.getMessage());
+                }
             }
+            return failure;
+        }
+
+        /** The group's lag over the assigned partitions, from what the last fetches told; at most once a second. */
+        private void measureLag() {
+            long now = System.nanoTime();
+            if (now - nextLag < 0) {
+                return;
+            }
+            nextLag = now + 1_000_000_000L;
+            long total = 0;
+            for (TopicPartition partition : kafka.assignment()) {
+                OptionalLong lag = kafka.currentLag(partition);
+                total += lag.orElse(0);
+            }
+            worker.lag = total;
         }
 
         private void dispatchAll(TopicPartition partition, List<ConsumerRecord<String, byte[]>> records,
@@ -278,6 +382,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     metrics.failed();
                 } else {
                     metrics.completed(record.timestamp());
+                    health.progress();
                 }
                 releaseExchange(exchange, false);
             });

@@ -7,6 +7,7 @@ import org.apache.camel.support.DefaultComponent;
 
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.interchange.bridge.SourceSupervision;
 import io.interchange.security.HeaderAllowList;
 
 /**
@@ -31,6 +32,16 @@ public class RabbitComponent extends DefaultComponent {
 
     public void setIngressHeaders(String ingressHeaders) {
         this.ingressHeaders = ingressHeaders;
+    }
+
+    private SourceSupervision supervision = SourceSupervision.DEFAULT;
+
+    public void setSupervision(SourceSupervision supervision) {
+        this.supervision = supervision;
+    }
+
+    public SourceSupervision supervision() {
+        return supervision;
     }
 
     HeaderAllowList allowedHeaders() {

@@ -47,6 +47,10 @@ public class RabbitEndpoint extends DefaultEndpoint {
             + " interchange.dead-letter.max-attempts. Classic queues keep no count across restarts")
     private int maxDeliveryCount = 20;
 
+    @UriParam(label = "consumer", defaultValue = "30000", description = "On stop, how long to wait for deliveries in"
+            + " the route to settle before the channel closes (the broker requeues what is left)")
+    private long drainTimeoutMillis = 30_000;
+
     @UriParam(description = "Routing key of every publish")
     private String routingKey = "";
 
@@ -117,6 +121,14 @@ public class RabbitEndpoint extends DefaultEndpoint {
 
     public void setPrefetch(int prefetch) {
         this.prefetch = prefetch;
+    }
+
+    public long getDrainTimeoutMillis() {
+        return drainTimeoutMillis;
+    }
+
+    public void setDrainTimeoutMillis(long drainTimeoutMillis) {
+        this.drainTimeoutMillis = drainTimeoutMillis;
     }
 
     public int getMaxDeliveryCount() {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
@@ -43,10 +45,11 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
     private final RabbitEndpoint endpoint;
     private final ConnectionFactory connectionFactory;
     private final HeaderAllowList allowedHeaders;
-    private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+    /** Every channel with publishes waiting for their confirm: the open one, and closed ones being failed. */
+    private final Set<ChannelState> channels = ConcurrentHashMap.newKeySet();
     private final Object publishLock = new Object();
     private Connection connection;
-    private Channel channel;
+    private ChannelState channel;
     private ScheduledExecutorService timeouts;
 
     public RabbitSinkProducer(RabbitEndpoint endpoint, ConnectionFactory connectionFactory) {
@@ -79,7 +82,9 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
         }
         try {
             synchronized (publishLock) {
-                Channel ch = openChannel();
+                ChannelState state = openChannel();
+                Channel ch = state.channel;
+                ConcurrentNavigableMap<Long, Pending> pending = state.pending;
                 long sequence = ch.getNextPublishSeqNo();
                 AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                         .deliveryMode(endpoint.isPersistent() ? 2 : 1)
@@ -97,7 +102,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                     // The client counted a sequence number for a publish it may not have sent: every later
                     // confirm on this channel would complete the wrong exchange. Drop the channel: the
                     // publishes still waiting fail (and are delivered again), the next one opens a new channel.
-                    abort(ch);
+                    abort(state);
                     if (e instanceof IllegalArgumentException) {
                         // e.g. a header name or routing key over 255 bytes: no retry can encode it
                         throw new UnencodableMessageException("RabbitMQ cannot encode the message for exchange '"
@@ -138,37 +143,134 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
     }
 
     /** Called with publishLock held. */
-    private void abort(Channel ch) {
+    private void abort(ChannelState state) {
         try {
-            ch.abort();
+            state.channel.abort();
         } catch (IOException | RuntimeException e) {
             LOG.debug("Aborting channel to '{}': {}", endpoint.getExchangeName(), e.getMessage());
         }
         // abort() ran the shutdown listener: the publishes still waiting on it have failed
-        if (channel == ch) {
+        if (channel == state) {
             channel = null;
         }
     }
 
-    /** Called with publishLock held. */
-    private Channel openChannel() throws IOException, java.util.concurrent.TimeoutException {
-        if (channel != null && channel.isOpen()) {
+    /**
+     * Called with publishLock held. Each channel keeps its own publishes: confirm numbers start at 1 on every
+     * channel, so a confirm (or a return) on one can never complete a publish made on another.
+     */
+    private ChannelState openChannel() throws IOException, java.util.concurrent.TimeoutException {
+        if (channel != null && channel.channel.isOpen()) {
             return channel;
         }
         if (connection == null || !connection.isOpen()) {
+            if (connection != null) {
+                connection.abort(1_000); // a dead connection is closed, not left behind
+            }
             connection = connectionFactory.newConnection("interchange-sink-" + endpoint.getExchangeName());
         }
-        Channel ch = connection.createChannel();
+        ChannelState state = new ChannelState(connection.createChannel());
+        Channel ch = state.channel;
         ch.confirmSelect();
-        ch.addConfirmListener((sequence, multiple) -> confirmed(sequence, multiple, null),
-                (sequence, multiple) -> confirmed(sequence, multiple, "RabbitMQ nacked the message"));
-        ch.addReturnListener(returned -> {
+        ch.addConfirmListener((sequence, multiple) -> state.confirmed(sequence, multiple, null),
+                (sequence, multiple) -> state.confirmed(sequence, multiple, "RabbitMQ nacked the message"));
+        ch.addReturnListener(returned -> state.returned(returned));
+        ch.addShutdownListener(cause -> channelClosed(state, cause));
+        channels.add(state);
+        channel = state;
+        return state;
+    }
+
+    private void channelClosed(ChannelState closed, ShutdownSignalException cause) {
+        if (!cause.isInitiatedByApplication()) {
+            LOG.warn("RabbitMQ channel to exchange '{}' closed: {}", endpoint.getExchangeName(), cause.getMessage());
+        }
+        // Every publish still waiting on this channel will never be confirmed.
+        closed.failAll("RabbitMQ channel closed before the confirm: " + cause.getMessage());
+        channels.remove(closed);
+    }
+
+    private void expireOverdue() {
+        long now = System.nanoTime();
+        for (ChannelState state : channels) {
+            for (Map.Entry<Long, Pending> entry : state.pending.entrySet()) {
+                if (now - entry.getValue().deadlineNanos > 0 && state.pending.remove(entry.getKey(), entry.getValue())) {
+                    entry.getValue().finish("No confirm from RabbitMQ within " + endpoint.getConfirmTimeoutMillis() + " ms");
+                }
+            }
+        }
+    }
+
+    /** Publishes waiting for a confirm; for metrics and tests. */
+    public int inFlight() {
+        return channels.stream().mapToInt(c -> c.pending.size()).sum();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "interchange-rabbitmq-confirm-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts.scheduleWithFixedDelay(this::expireOverdue, 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        synchronized (publishLock) {
+            if (channel != null && channel.channel.isOpen()) {
+                try {
+                    channel.channel.waitForConfirms(endpoint.getConfirmTimeoutMillis());
+                } catch (Exception e) {
+                    LOG.warn("Stopping with unconfirmed publishes to '{}': {}", endpoint.getExchangeName(), e.getMessage());
+                }
+            }
+            if (connection != null && connection.isOpen()) {
+                connection.close();
+            }
+            channel = null;
+            connection = null;
+        }
+        if (timeouts != null) {
+            timeouts.shutdownNow();
+        }
+        super.doStop();
+    }
+
+    /** One confirm-mode channel and the publishes on it that wait for their confirm, by confirm number. */
+    private static final class ChannelState {
+        final Channel channel;
+        final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+
+        ChannelState(Channel channel) {
+            this.channel = channel;
+        }
+
+        void confirmed(long sequence, boolean multiple, String failure) {
+            if (multiple) {
+                for (Long s : pending.headMap(sequence, true).keySet()) {
+                    Pending p = pending.remove(s);
+                    if (p != null) {
+                        p.finish(failure);
+                    }
+                }
+            } else {
+                Pending p = pending.remove(sequence);
+                if (p != null) {
+                    p.finish(failure);
+                }
+            }
+        }
+
+        void returned(com.rabbitmq.client.Return returned) {
             String reason = "RabbitMQ returned the message as unroutable: " + returned.getReplyCode() + " "
                     + returned.getReplyText() + " (exchange '" + returned.getExchange() + "', routing key '"
                     + returned.getRoutingKey() + "')";
-            // RabbitMQ sends a return before the ack of the same publish, and a return names no sequence
-            // number: every publish still waiting that is the same message (routing key, headers, body) is
-            // failed. Two identical publishes route alike, so this fails the returned one, and if a binding
+            // RabbitMQ sends a return before the ack of the same publish, and a return names no confirm number:
+            // every publish still waiting on this channel that is the same message (routing key, headers, body)
+            // is failed. Two identical publishes route alike, so this fails the returned one, and if a binding
             // changed between them, one more (dead-lettered as unroutable: a copy, never a loss).
             boolean matched = false;
             for (Pending p : pending.values()) {
@@ -188,87 +290,16 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                     }
                 }
             }
-        });
-        ch.addShutdownListener(cause -> channelClosed(ch, cause));
-        channel = ch;
-        return ch;
-    }
+        }
 
-    private void confirmed(long sequence, boolean multiple, String failure) {
-        if (multiple) {
-            ConcurrentNavigableMap<Long, Pending> upTo = pending.headMap(sequence, true);
-            for (Long s : upTo.keySet()) {
+        void failAll(String reason) {
+            for (Long s : pending.keySet()) {
                 Pending p = pending.remove(s);
                 if (p != null) {
-                    p.finish(failure);
+                    p.finish(reason);
                 }
             }
-        } else {
-            Pending p = pending.remove(sequence);
-            if (p != null) {
-                p.finish(failure);
-            }
         }
-    }
-
-    private void channelClosed(Channel closed, ShutdownSignalException cause) {
-        if (!cause.isInitiatedByApplication()) {
-            LOG.warn("RabbitMQ channel to exchange '{}' closed: {}", endpoint.getExchangeName(), cause.getMessage());
-        }
-        // Every publish still waiting on this channel will never be confirmed.
-        for (Long s : pending.keySet()) {
-            Pending p = pending.remove(s);
-            if (p != null) {
-                p.finish("RabbitMQ channel closed before the confirm: " + cause.getMessage());
-            }
-        }
-    }
-
-    private void expireOverdue() {
-        long now = System.nanoTime();
-        for (Map.Entry<Long, Pending> entry : pending.entrySet()) {
-            if (now - entry.getValue().deadlineNanos > 0 && pending.remove(entry.getKey(), entry.getValue())) {
-                entry.getValue().finish("No confirm from RabbitMQ within " + endpoint.getConfirmTimeoutMillis() + " ms");
-            }
-        }
-    }
-
-    /** Publishes waiting for a confirm; for metrics and tests. */
-    public int inFlight() {
-        return pending.size();
-    }
-
-    @Override
-    protected void doStart() throws Exception {
-        super.doStart();
-        timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "interchange-rabbitmq-confirm-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
-        timeouts.scheduleWithFixedDelay(this::expireOverdue, 1, 1, TimeUnit.SECONDS);
-    }
-
-    @Override
-    protected void doStop() throws Exception {
-        synchronized (publishLock) {
-            if (channel != null && channel.isOpen()) {
-                try {
-                    channel.waitForConfirms(endpoint.getConfirmTimeoutMillis());
-                } catch (Exception e) {
-                    LOG.warn("Stopping with unconfirmed publishes to '{}': {}", endpoint.getExchangeName(), e.getMessage());
-                }
-            }
-            if (connection != null && connection.isOpen()) {
-                connection.close();
-            }
-            channel = null;
-            connection = null;
-        }
-        if (timeouts != null) {
-            timeouts.shutdownNow();
-        }
-        super.doStop();
     }
 
     private static final class Pending {

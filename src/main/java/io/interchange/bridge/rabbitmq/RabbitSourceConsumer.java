@@ -25,6 +25,8 @@ import com.rabbitmq.client.ShutdownSignalException;
 
 import io.interchange.bridge.BridgeHeaders;
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.SourceHealth;
+import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
 import io.interchange.security.IngressHeaders;
 
@@ -49,6 +51,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final PrefetchWindow window;
     private volatile int prefetch;
+    private SourceSupervision supervision;
+    private SourceHealth health;
+    private int reconnects;
+    private long nextDepth;
+    private volatile long queueDepth = -1;
     private volatile boolean resizePending;
     private String consumerTag;
     private int subscriptions;
@@ -68,7 +75,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", inFlight::get);
+        supervision = ((RabbitComponent) endpoint.getComponent()).supervision();
+        health = supervision.health(getRouteId());
+        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
+        setHealthCheck(health);
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", inFlight::get, health);
         running = true;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "interchange-rabbitmq-source-" + endpoint.getExchangeName());
@@ -76,26 +87,67 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             return t;
         });
         scheduler.execute(this::connect);
+        scheduler.scheduleWithFixedDelay(this::watch, 5, 5, TimeUnit.SECONDS);
     }
 
+    /** Connects and subscribes; the connection before (a dead or half-open one) is closed first, never leaked. */
     private void connect() {
         if (!running) {
             return;
         }
+        Connection previous = connection;
+        if (previous != null) {
+            try {
+                previous.abort(1_000);
+            } catch (RuntimeException e) {
+                LOG.debug("Aborting the old connection of queue '{}': {}", endpoint.getExchangeName(), e.getMessage());
+            }
+        }
         try {
             Connection c = connectionFactory.newConnection("interchange-source-" + endpoint.getExchangeName());
+            connection = c;
             Channel channel = c.createChannel();
             channel.addShutdownListener(this::closed);
-            connection = c;
             this.channel = channel;
             // Unknown sizes: start as if messages were large, and widen once they are seen to be small.
             prefetch = window.prefetchFor(ASSUMED_MESSAGE_BYTES);
             consume(channel);
+            reconnects = 0;
+            health.running();
             LOG.info("Consuming RabbitMQ queue '{}' for route '{}'", endpoint.getExchangeName(), getRouteId());
         } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
-            LOG.warn("Cannot consume RabbitMQ queue '{}' yet, retrying in 5 s: {}", endpoint.getExchangeName(),
-                    e.getMessage());
-            scheduler.schedule(this::connect, 5, TimeUnit.SECONDS);
+            reconnect(e);
+        }
+    }
+
+    /** A new connection and subscription after a backoff that grows with the failures in a row. */
+    private void reconnect(Throwable cause) {
+        if (!running) {
+            return;
+        }
+        health.restarting(cause);
+        long backoff = supervision.backoffMillis(++reconnects);
+        LOG.warn("Cannot consume RabbitMQ queue '{}' for route '{}', trying again in {} ms: {}",
+                endpoint.getExchangeName(), getRouteId(), backoff, cause == null ? "cancelled" : cause.getMessage());
+        scheduler.schedule(this::connect, backoff, TimeUnit.MILLISECONDS);
+    }
+
+    /** Every few seconds: the connection is alive (liveness), and how deep the queue is (backlog, readiness). */
+    private void watch() {
+        Connection c = connection;
+        if (!running || c == null || !c.isOpen()) {
+            return;
+        }
+        health.beat();
+        if (System.nanoTime() - nextDepth < 0) {
+            return;
+        }
+        nextDepth = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // A channel of its own: a passive declare of a missing queue closes the channel it runs on.
+        try (Channel probe = c.createChannel()) {
+            queueDepth = probe.messageCount(endpoint.getExchangeName());
+        } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            queueDepth = -1;
         }
     }
 
@@ -112,6 +164,16 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
                             byte[] body) {
                         dispatch(channel, envelope, properties, body);
+                    }
+
+                    /** The broker ended the subscription (the queue was deleted, a quorum leader moved). */
+                    @Override
+                    public void handleCancel(String tag) {
+                        if (running) {
+                            LOG.warn("RabbitMQ cancelled the consumer of queue '{}' for route '{}'; subscribing again",
+                                    endpoint.getExchangeName(), getRouteId());
+                            scheduler.execute(() -> reconnect(null));
+                        }
                     }
                 });
     }
@@ -142,9 +204,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
 
     private void closed(ShutdownSignalException cause) {
         if (running && !cause.isInitiatedByApplication()) {
-            LOG.warn("RabbitMQ channel of queue '{}' closed ({}); reconnecting", endpoint.getExchangeName(),
-                    cause.getMessage());
-            scheduler.schedule(this::connect, 1, TimeUnit.SECONDS);
+            scheduler.execute(() -> reconnect(cause));
         }
     }
 
@@ -215,6 +275,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     consecutiveFailures.set(0);
                     redeliveries.settled(identity);
                     settle(channel, tag, true, bytes);
+                    health.progress();
                     metrics.completed(properties.getTimestamp() == null ? 0 : properties.getTimestamp().getTime());
                 }
             } finally {
@@ -251,7 +312,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         if (ch != null && ch.isOpen()) {
             // Take no more deliveries, then give those in the route a bounded time to settle.
             ch.basicCancel(consumerTag);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getDrainTimeoutMillis());
             while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
                 Thread.sleep(10);
             }
@@ -262,6 +323,9 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (health != null) {
+            health.stopped();
         }
         super.doStop();
     }

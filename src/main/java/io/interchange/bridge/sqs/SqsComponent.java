@@ -6,6 +6,8 @@ import java.util.function.Supplier;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
+import io.interchange.bridge.SourceSupervision;
+
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 /**
@@ -28,6 +30,16 @@ public class SqsComponent extends DefaultComponent {
 
     public void setIngressHeaders(String ingressHeaders) {
         this.ingressHeaders = ingressHeaders;
+    }
+
+    private SourceSupervision supervision = SourceSupervision.DEFAULT;
+
+    public void setSupervision(SourceSupervision supervision) {
+        this.supervision = supervision;
+    }
+
+    public SourceSupervision supervision() {
+        return supervision;
     }
 
     @Override

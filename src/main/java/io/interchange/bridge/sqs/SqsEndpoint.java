@@ -10,6 +10,7 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
+import org.slf4j.LoggerFactory;
 
 import io.interchange.security.HeaderAllowList;
 import io.interchange.security.IngressHeaders;
@@ -25,12 +26,14 @@ public class SqsEndpoint extends DefaultEndpoint {
     @UriPath(description = "Queue name (a name ending in .fifo is a FIFO queue), or the queue's URL")
     private final String queueName;
 
-    @UriParam(label = "consumer", defaultValue = "1", description = "Threads long-polling the queue")
-    private int concurrentPollers = 1;
+    @UriParam(label = "consumer", defaultValue = "1", description = "Threads long-polling the queue (as aws2-sqs's"
+            + " option of that name; concurrentPollers is its deprecated name)")
+    private int concurrentConsumers = 1;
 
     @UriParam(label = "consumer", defaultValue = "30", description = "Visibility timeout of received messages, in"
-            + " seconds: a message not completed within it is delivered again")
-    private int visibilityTimeoutSeconds = 30;
+            + " seconds (as aws2-sqs's option; visibilityTimeoutSeconds is its deprecated name). The source extends it"
+            + " while a message is in flight, so only a gateway that died lets a message come back")
+    private int visibilityTimeout = 30;
 
     @UriParam(label = "consumer", defaultValue = "20", description = "Long-poll wait, in seconds (0-20)")
     private int waitTimeSeconds = 20;
@@ -143,20 +146,37 @@ public class SqsEndpoint extends DefaultEndpoint {
         return queueName;
     }
 
-    public int getConcurrentPollers() {
-        return concurrentPollers;
+    public int getConcurrentConsumers() {
+        return concurrentConsumers;
     }
 
+    public void setConcurrentConsumers(int concurrentConsumers) {
+        this.concurrentConsumers = concurrentConsumers;
+    }
+
+    /** The old name of {@link #setConcurrentConsumers}, still accepted. */
     public void setConcurrentPollers(int concurrentPollers) {
-        this.concurrentPollers = concurrentPollers;
+        deprecated("concurrentPollers", "concurrentConsumers");
+        this.concurrentConsumers = concurrentPollers;
     }
 
-    public int getVisibilityTimeoutSeconds() {
-        return visibilityTimeoutSeconds;
+    public int getVisibilityTimeout() {
+        return visibilityTimeout;
     }
 
+    public void setVisibilityTimeout(int visibilityTimeout) {
+        this.visibilityTimeout = visibilityTimeout;
+    }
+
+    /** The old name of {@link #setVisibilityTimeout}, still accepted. */
     public void setVisibilityTimeoutSeconds(int visibilityTimeoutSeconds) {
-        this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
+        deprecated("visibilityTimeoutSeconds", "visibilityTimeout");
+        this.visibilityTimeout = visibilityTimeoutSeconds;
+    }
+
+    private void deprecated(String old, String current) {
+        LoggerFactory.getLogger(SqsEndpoint.class).warn("interchange-sqs:{}: option '{}' is deprecated, use '{}'",
+                queueName, old, current);
     }
 
     public int getWaitTimeSeconds() {

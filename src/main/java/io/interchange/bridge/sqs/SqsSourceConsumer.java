@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,12 +26,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.SourceHealth;
+import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
 import io.interchange.security.IngressHeaders;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 
 /**
@@ -59,6 +66,11 @@ public class SqsSourceConsumer extends DefaultConsumer {
     private final List<Poller> pollers = new ArrayList<>();
     private SqsDeleteBatcher deleter;
     private volatile boolean running;
+    private SourceSupervision supervision;
+    private SourceHealth health;
+    private ScheduledExecutorService keeper;
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private volatile long queueDepth = -1;
 
     public SqsSourceConsumer(SqsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -68,11 +80,22 @@ public class SqsSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", inFlight::get);
+        supervision = ((SqsComponent) endpoint.getComponent()).supervision();
+        health = supervision.health(getRouteId());
+        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
+        setHealthCheck(health);
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", inFlight::get, health);
         running = true;
         deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
         deleter.start();
-        for (int i = 0; i < endpoint.getConcurrentPollers(); i++) {
+        keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "interchange-sqs-visibility-" + getRouteId());
+            t.setDaemon(true);
+            return t;
+        });
+        keeper.scheduleWithFixedDelay(this::keepInvisible, 1, 1, TimeUnit.SECONDS);
+        keeper.scheduleWithFixedDelay(this::measureDepth, 0, 10, TimeUnit.SECONDS);
+        for (int i = 0; i < endpoint.getConcurrentConsumers(); i++) {
             Poller poller = new Poller();
             poller.thread = new Thread(poller, "interchange-sqs-" + getRouteId() + "-" + i);
             pollers.add(poller);
@@ -103,6 +126,9 @@ public class SqsSourceConsumer extends DefaultConsumer {
                     inFlight.get());
         }
         deleter.stop(10_000);
+        keeper.shutdownNow();
+        held.clear();
+        health.stopped();
         super.doStop();
     }
 
@@ -130,7 +156,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
 
         @Override
         public void run() {
-            long backoffMillis = 0;
+            int failures = 0;
             while (running) {
                 int free = awaitRoom();
                 if (!running) {
@@ -146,19 +172,22 @@ public class SqsSourceConsumer extends DefaultConsumer {
                         return;
                     }
                     List<Message> messages = receive.get().messages();
-                    backoffMillis = 0;
+                    failures = 0;
+                    health.running();
                     dispatch(url, messages);
                 } catch (CancellationException e) {
                     // stopping
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
-                } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                } catch (Throwable e) {
+                    // anything, an Error from a step included: the poller is this source; it must not end
                     if (!running) {
                         return;
                     }
-                    backoffMillis = backoffMillis == 0 ? 1_000 : Math.min(30_000, backoffMillis * 2);
                     Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    health.restarting(cause);
+                    long backoffMillis = supervision.backoffMillis(++failures);
                     LOG.warn("Route '{}': receiving from SQS queue '{}' failed, trying again in {} ms: {}", getRouteId(),
                             endpoint.getQueueName(), backoffMillis, cause.toString());
                     sleep(backoffMillis);
@@ -171,7 +200,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
                     .queueUrl(url)
                     .maxNumberOfMessages(max)
                     .waitTimeSeconds(endpoint.getWaitTimeSeconds())
-                    .visibilityTimeout(endpoint.getVisibilityTimeoutSeconds())
+                    .visibilityTimeout(endpoint.getVisibilityTimeout())
                     .messageAttributeNames("All")
                     .messageSystemAttributeNames(SYSTEM_ATTRIBUTES)
                     .build();
@@ -207,6 +236,10 @@ public class SqsSourceConsumer extends DefaultConsumer {
         }
         inFlight.addAndGet(messages.size());
         inFlightBytes.addAndGet(messages.stream().mapToLong(SqsSourceConsumer::size).sum());
+        long invisibleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(endpoint.getVisibilityTimeout());
+        for (Message m : messages) {
+            held.put(m.receiptHandle(), new Held(url, invisibleUntil));
+        }
         if (!endpoint.isFifo()) {
             messages.forEach(m -> process(url, m, null));
             return;
@@ -248,8 +281,10 @@ public class SqsSourceConsumer extends DefaultConsumer {
             } else {
                 String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
                 metrics.completed(sent == null ? 0 : Long.parseLong(sent));
+                held.remove(message.receiptHandle());
                 deleter.delete(url, message.receiptHandle());
                 settled(1, size(message));
+                health.progress();
                 if (restOfGroup != null) {
                     processNext(url, restOfGroup);
                 }
@@ -304,6 +339,64 @@ public class SqsSourceConsumer extends DefaultConsumer {
         return value.stringValue();
     }
 
+    /** A received message not settled yet: its queue and until when SQS keeps it invisible. */
+    private record Held(String url, long invisibleUntilNanos) {
+    }
+
+    /**
+     * Extends the visibility of every message still in flight (in the route, or queued behind its FIFO group)
+     * before it runs out, so SQS never hands it to another poller or gateway while this one works on it: a slow
+     * sink cannot cause a second, concurrent delivery (reordering a group, duplicating). Once a second, half a
+     * visibility timeout ahead.
+     */
+    private void keepInvisible() {
+        try {
+            long timeout = TimeUnit.SECONDS.toNanos(endpoint.getVisibilityTimeout());
+            long soon = System.nanoTime() + timeout / 2;
+            Map<String, List<ChangeMessageVisibilityBatchRequestEntry>> byQueue = new LinkedHashMap<>();
+            for (Map.Entry<String, Held> entry : held.entrySet()) {
+                Held h = entry.getValue();
+                if (h.invisibleUntilNanos() - soon < 0) {
+                    List<ChangeMessageVisibilityBatchRequestEntry> batch = byQueue.computeIfAbsent(h.url(), u -> new ArrayList<>());
+                    batch.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(String.valueOf(batch.size()))
+                            .receiptHandle(entry.getKey()).visibilityTimeout(endpoint.getVisibilityTimeout()).build());
+                    held.replace(entry.getKey(), h, new Held(h.url(), System.nanoTime() + timeout));
+                }
+            }
+            byQueue.forEach((url, entries) -> {
+                for (int i = 0; i < entries.size(); i += 10) {
+                    List<ChangeMessageVisibilityBatchRequestEntry> chunk = entries.subList(i, Math.min(entries.size(), i + 10));
+                    endpoint.client().changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(chunk))
+                            .whenComplete((response, error) -> {
+                                if (error != null) {
+                                    LOG.warn("Route '{}': could not extend the visibility of {} SQS messages in flight: {}",
+                                            getRouteId(), chunk.size(), error.getMessage());
+                                }
+                            });
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("Route '{}': extending the visibility of SQS messages in flight failed: {}", getRouteId(), e.getMessage());
+        }
+    }
+
+    /** The queue's depth for the backlog gauge and readiness, every ten seconds. */
+    private void measureDepth() {
+        CompletableFuture<String> url = endpoint.queueUrl();
+        if (!url.isDone() || url.isCompletedExceptionally()) {
+            return;
+        }
+        endpoint.client().getQueueAttributes(r -> r.queueUrl(url.join())
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                .whenComplete((response, error) -> {
+                    String depth = error == null ? response.attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES) : null;
+                    queueDepth = depth == null ? -1 : Long.parseLong(depth);
+                    if (error == null) {
+                        health.beat();
+                    }
+                });
+    }
+
     /** What a message holds in memory: body and attribute values, roughly in bytes. */
     private static long size(Message message) {
         long size = message.body() == null ? 0 : message.body().length();
@@ -336,8 +429,10 @@ public class SqsSourceConsumer extends DefaultConsumer {
         changeVisibility(url, message, seconds);
         int released = 0;
         long bytes = size(message);
+        held.remove(message.receiptHandle());
         if (restOfGroup != null) {
             for (Message later; (later = restOfGroup.poll()) != null; released++) {
+                held.remove(later.receiptHandle());
                 // SQS keeps the group behind the failed message, so these come back after it, in order.
                 changeVisibility(url, later, 0);
                 bytes += size(later);
