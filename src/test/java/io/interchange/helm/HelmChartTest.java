@@ -293,8 +293,10 @@ class HelmChartTest {
         Map<String, Object> service = byName(docs, "Service", coordinator);
         assertThat(labelsMatch(map(map(service, "spec"), "selector"), podLabels(deployment))).isTrue();
         Map<String, Object> gatewayEnv = new LinkedHashMap<>(env(gatewayContainer(docs)));
+        // The base URL: camel-lra appends the context path itself (with it in the URL it called .../lra-coordinator/lra-coordinator).
         assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_ENABLED", "true")
-                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080/lra-coordinator")
+                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080")
+                .containsEntry("INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH", "/lra-coordinator")
                 .containsEntry("INTERCHANGE_LRA_PARTICIPANT_URL",
                         "http://" + FULLNAME + "." + NAMESPACE + ".svc.cluster.local:8080");
     }
@@ -321,11 +323,12 @@ class HelmChartTest {
     void itShouldUseAnExternalCoordinatorWhenTheChartsIsDisabled() {
         List<Map<String, Object>> docs = renderWith(List.of("--set", "saga.enabled=true",
                 "--set", "lraCoordinator.enabled=false",
-                "--set", "saga.coordinatorUrl=http://lra.tx.svc:8080/lra-coordinator"));
+                "--set", "saga.coordinatorUrl=http://lra.tx.svc:8080/"));
         assertThat(ofKind(docs, "Deployment")).hasSize(1);
         assertThat(kinds(docs)).doesNotContain("PersistentVolumeClaim");
         assertThat(env(gatewayContainer(docs)))
-                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://lra.tx.svc:8080/lra-coordinator");
+                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://lra.tx.svc:8080")
+                .doesNotContainKey("INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH");
     }
 
     @Test
@@ -342,11 +345,15 @@ class HelmChartTest {
                         List.of("saga.enabled=true", "lraCoordinator.enabled=false"),
                         "saga.enabled=true needs an LRA coordinator"),
                 Arguments.of("sagas with both the chart's coordinator and an external URL",
-                        List.of("saga.enabled=true", "saga.coordinatorUrl=http://lra:8080/lra-coordinator"),
+                        List.of("saga.enabled=true", "saga.coordinatorUrl=http://lra:8080"),
                         "saga.coordinatorUrl is set while lraCoordinator.enabled=true"),
+                Arguments.of("an external coordinator URL with a path",
+                        List.of("saga.enabled=true", "lraCoordinator.enabled=false",
+                                "saga.coordinatorUrl=http://lra:8080/lra-coordinator"),
+                        "saga.coordinatorUrl must be the coordinator's base URL (scheme://host:port), was http://lra:8080/lra-coordinator"),
                 Arguments.of("external coordinator not admitted by the NetworkPolicy",
                         List.of("saga.enabled=true", "lraCoordinator.enabled=false",
-                                "saga.coordinatorUrl=http://lra:8080/lra-coordinator", "networkPolicy.enabled=true"),
+                                "saga.coordinatorUrl=http://lra:8080", "networkPolicy.enabled=true"),
                         "networkPolicy.enabled=true with an external LRA coordinator needs networkPolicy.externalCoordinatorFrom"),
                 Arguments.of("inline routes and an existing routes ConfigMap",
                         List.of("routes.files.a\\.yaml=- route: {}", "routes.existingConfigMap=my-routes"),
