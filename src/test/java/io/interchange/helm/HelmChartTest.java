@@ -332,6 +332,32 @@ class HelmChartTest {
     }
 
     @Test
+    void itShouldRequireATokenForOrdersWhenAsked() {
+        Map<String, String> env = env(gatewayContainer(render("sagas-values.yaml")));
+        assertThat(env).containsEntry("INTERCHANGE_ORDERS_AUTH", "jwt")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_ISSUER_URI", "https://idp.example.com/realms/platform")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_AUDIENCES", "interchange-orders")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_ALGORITHMS", "RS256")
+                .doesNotContainKey("INTERCHANGE_ORDERS_JWT_JWK_SET_URI");
+
+        Map<String, String> jwkSet = env(gatewayContainer(renderWith(List.of("--set", "ordersAuth.type=jwt",
+                "--set", "ordersAuth.jwt.jwkSetUri=http://keycloak.auth.svc:8080/realms/x/protocol/openid-connect/certs",
+                "--set", "ordersAuth.jwt.audiences={a,b}", "--set", "ordersAuth.jwt.jwsAlgorithms={RS256,ES256}"))));
+        assertThat(jwkSet).containsEntry("INTERCHANGE_ORDERS_JWT_JWK_SET_URI",
+                        "http://keycloak.auth.svc:8080/realms/x/protocol/openid-connect/certs")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_AUDIENCES", "a,b")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_ALGORITHMS", "RS256,ES256")
+                .doesNotContainKey("INTERCHANGE_ORDERS_JWT_ISSUER_URI");
+    }
+
+    @Test
+    void itShouldLeaveOrdersOpenByDefault() {
+        Map<String, String> env = env(gatewayContainer(render("default")));
+        assertThat(env).containsEntry("INTERCHANGE_ORDERS_AUTH", "none");
+        assertThat(env.keySet()).noneMatch(name -> name.startsWith("INTERCHANGE_ORDERS_JWT_"));
+    }
+
+    @Test
     void itShouldNotDeployTheCoordinatorWithoutSagas() {
         assertThat(ofKind(render("production-values.yaml"), "Deployment")).extracting(HelmChartTest::name)
                 .containsExactly(FULLNAME);
@@ -355,6 +381,9 @@ class HelmChartTest {
                         List.of("saga.enabled=true", "lraCoordinator.enabled=false",
                                 "saga.coordinatorUrl=http://lra:8080", "networkPolicy.enabled=true"),
                         "networkPolicy.enabled=true with an external LRA coordinator needs networkPolicy.externalCoordinatorFrom"),
+                Arguments.of("JWT authentication without an issuer or JWK set",
+                        List.of("ordersAuth.type=jwt", "ordersAuth.jwt.audiences={interchange-orders}"),
+                        "ordersAuth.type=jwt needs ordersAuth.jwt.issuerUri or ordersAuth.jwt.jwkSetUri"),
                 Arguments.of("inline routes and an existing routes ConfigMap",
                         List.of("routes.files.a\\.yaml=- route: {}", "routes.existingConfigMap=my-routes"),
                         "routes.files and routes.existingConfigMap are both set"),
@@ -422,7 +451,10 @@ class HelmChartTest {
 
     @ParameterizedTest(name = "it: should reject {0} through values.schema.json")
     @ValueSource(strings = {"kafka.securityProtocol=TLS", "sqs.credentials.source=keys", "unknownValue=1",
-            "routes.files.orders\\.txt=x", "image.digest=latest"})
+            "routes.files.orders\\.txt=x", "image.digest=latest", "ordersAuth.type=basic",
+            "ordersAuth.jwt.jwsAlgorithms={HS256}", "ordersAuth.jwt.jwsAlgorithms={none}",
+            "ordersAuth.jwt.issuerUri=ftp://idp.example.com", "ordersAuth.jwt.jwkSetUri=https://user:pw@idp/certs",
+            "ordersAuth.jwt.secret=x"})
     void schemaRejectsInvalidValues(String set) throws Exception {
         Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
         assertThat(result.exit).as(result.all()).isNotZero();
