@@ -138,8 +138,9 @@ class HelmChartTest {
             assertThat(labelsMatch(matchLabels(map(pdb, "spec")), gatewayLabels)).as("PDB selector").isTrue();
         }
         for (Map<String, Object> policy : ofKind(docs, "NetworkPolicy")) {
-            assertThat(labelsMatch(map(map(policy, "spec"), "podSelector").get("matchLabels"), gatewayLabels))
-                    .as("NetworkPolicy podSelector").isTrue();
+            Object selector = map(map(policy, "spec"), "podSelector").get("matchLabels");
+            assertThat(deployments.stream().filter(d -> labelsMatch(selector, podLabels(d))).count())
+                    .as("Deployments selected by NetworkPolicy " + name(policy)).isEqualTo(1);
         }
         for (Map<String, Object> monitor : ofKind(docs, "ServiceMonitor")) {
             Object selector = map(map(monitor, "spec"), "selector").get("matchLabels");
@@ -312,11 +313,37 @@ class HelmChartTest {
                 .filter(rule -> list(rule, "ports").stream().anyMatch(p -> "http".equals(p.get("port")))).toList();
         assertThat(httpRules).hasSize(1);
         List<Map<String, Object>> from = list(httpRules.get(0), "from");
-        assertThat(from).hasSize(1);
+        assertThat(from).as("the coordinator and networkPolicy.httpFrom (the API gateway namespace)").hasSize(2);
         Object selector = map(from.get(0), "podSelector").get("matchLabels");
         assertThat(labelsMatch(selector, coordinatorPods)).as("coordinator pods allowed").isTrue();
         assertThat(labelsMatch(selector, gatewayPods)).as("gateway pods not allowed").isFalse();
         assertThat(from.get(0)).as("only pods of this namespace").doesNotContainKey("namespaceSelector");
+        assertThat(map(map(from.get(1), "namespaceSelector"), "matchLabels"))
+                .containsEntry("kubernetes.io/metadata.name", "api-gateway");
+    }
+
+    @Test
+    void itShouldOpenTheCoordinatorOnlyToTheGateway() {
+        List<Map<String, Object>> docs = render("sagas-values.yaml");
+        Map<String, Object> coordinatorPods = podLabels(byName(docs, "Deployment", FULLNAME + "-lra-coordinator"));
+        Map<String, Object> spec = map(byName(docs, "NetworkPolicy", FULLNAME + "-lra-coordinator"), "spec");
+        assertThat(labelsMatch(map(spec, "podSelector").get("matchLabels"), coordinatorPods)).isTrue();
+        assertThat(spec.get("policyTypes")).isEqualTo(List.of("Ingress"));
+        List<Map<String, Object>> ingress = list(spec, "ingress");
+        assertThat(ingress).hasSize(1);
+        assertThat(list(ingress.get(0), "ports")).extracting(p -> p.get("port")).containsExactly("http");
+        List<Map<String, Object>> from = list(ingress.get(0), "from");
+        assertThat(from).as("the gateway pods only, not the API gateway admitted to the gateway").hasSize(1);
+        Object selector = map(from.get(0), "podSelector").get("matchLabels");
+        assertThat(labelsMatch(selector, podLabels(gatewayDeployment(docs)))).isTrue();
+        assertThat(labelsMatch(selector, coordinatorPods)).isFalse();
+
+        List<Map<String, Object>> withOperators = renderWith(List.of("-f", CHART.resolve("ci/sagas-values.yaml").toString(),
+                "--set", "networkPolicy.coordinatorFrom[0].namespaceSelector.matchLabels.team=tx-operators"));
+        assertThat(list(list(map(byName(withOperators, "NetworkPolicy", FULLNAME + "-lra-coordinator"), "spec"),
+                "ingress").get(0), "from")).hasSize(2);
+        assertThat(ofKind(render("production-values.yaml"), "NetworkPolicy")).as("no coordinator without sagas")
+                .extracting(HelmChartTest::name).containsExactly(FULLNAME);
     }
 
     @Test
