@@ -278,6 +278,30 @@ class OrderSagaIT {
         }
     }
 
+    /**
+     * Whatever a sender puts on the traffic port, the answer carries no stack trace (class names, versions, code
+     * paths): a body that is not JSON, a callback without an LRA id, a callback naming a route no saga registered.
+     */
+    @Test
+    void malformedRequestsGetNoStackTrace() throws Exception {
+        HttpResponse<String> notJson = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/orders"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{not json"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> noLra = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT
+                        + "/lra-participant/compensate?Camel-Saga-Compensate=" + encode("direct://cancel-order")))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unregistered = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT
+                        + "/lra-participant/compensate?Camel-Saga-Compensate=" + encode("direct://saga-request-payment")))
+                .header("Long-Running-Action", NarayanaLraCoordinator.shared().url() + "/0_ffff_x")
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        for (HttpResponse<String> answer : List.of(notJson, noLra, unregistered)) {
+            System.out.printf("%s -> %d %s%n", answer.request().uri().getPath(), answer.statusCode(),
+                    answer.body().lines().findFirst().orElse(""));
+            assertThat(answer.statusCode()).as(answer.body()).isGreaterThanOrEqualTo(400);
+            assertThat(answer.body()).as(answer.request().uri().toString()).doesNotContain("\tat ", "Exception", "org.apache");
+        }
+    }
+
     /** A callback as camel-lra registers it with the coordinator, for the compensation or completion of a step. */
     private HttpResponse<String> callback(String lraId, boolean compensate, String participant) throws Exception {
         Map<String, String[]> routes = Map.of("order", new String[] {"cancel-order", "complete-order"},
