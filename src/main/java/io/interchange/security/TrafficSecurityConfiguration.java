@@ -8,6 +8,7 @@ import jakarta.servlet.DispatcherType;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -42,6 +43,7 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
  * credential is the token, checked against the issuer's public keys.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class TrafficSecurityConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrafficSecurityConfiguration.class);
