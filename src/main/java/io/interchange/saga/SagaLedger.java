@@ -337,6 +337,9 @@ public class SagaLedger {
                 return;
             }
             finishedCount.decrementAndGet();
+            synchronized (oldest) {
+                oldest.evicted = true;
+            }
             sagas.remove(oldest.id, oldest);
         }
     }
