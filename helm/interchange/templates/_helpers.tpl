@@ -141,14 +141,15 @@ is known at render time, so editing that ConfigMap in place needs `kubectl rollo
 {{- end }}
 
 {{/*
-Coordinator URL given to the gateway. With the chart's coordinator it is derived from the
+Base URL of the coordinator given to the gateway (scheme, host and port: camel-lra appends the context
+path, INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH). With the chart's coordinator it is derived from the
 coordinator's Service, whose name must stay stable: every LRA id embeds this URL.
 */}}
 {{- define "interchange.lraCoordinatorUrl" -}}
 {{- if include "interchange.lraCoordinator.enabled" . }}
-{{- printf "http://%s:%v%s" (include "interchange.lraCoordinator.fullname" .) .Values.lraCoordinator.service.port .Values.lraCoordinator.contextPath }}
+{{- printf "http://%s:%v" (include "interchange.lraCoordinator.fullname" .) .Values.lraCoordinator.service.port }}
 {{- else }}
-{{- .Values.saga.coordinatorUrl }}
+{{- .Values.saga.coordinatorUrl | trimSuffix "/" }}
 {{- end }}
 {{- end }}
 

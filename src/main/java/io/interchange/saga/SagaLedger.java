@@ -1,5 +1,6 @@
 package io.interchange.saga;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -7,12 +8,17 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,6 +27,11 @@ import org.springframework.stereotype.Component;
  * It also remembers which compensations and completions already ran, so that a callback the coordinator
  * repeats has no effect. It lives in memory: after a restart the coordinator still drives the sagas the
  * gateway started (their callbacks recreate entries), and the participants are idempotent as well.
+ *
+ * <p>Memory is bounded. Finished sagas beyond {@code history} go once they are older than twice the time limit.
+ * Sagas known only from callbacks (started before a restart, or by another replica) go once there are more than
+ * {@code unknownHistory} of them or they are older than twice the time limit, oldest first, except while one of
+ * their callbacks runs: that one holds an HTTP thread, so those are bounded by the thread pool.
  */
 @Component
 public class SagaLedger {
@@ -34,10 +45,15 @@ public class SagaLedger {
 
     private final Map<String, Saga> sagas = new ConcurrentHashMap<>();
     /** Finished sagas in the order they finished, for eviction. */
-    private final java.util.Queue<Saga> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<Saga> finished = new ConcurrentLinkedQueue<>();
     /** Size of {@code finished} (a ConcurrentLinkedQueue counts by walking it). */
-    private final java.util.concurrent.atomic.AtomicInteger finishedCount = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger finishedCount = new AtomicInteger();
+    /** Sagas known only from callbacks, in the order of their first callback, for eviction. */
+    private final Queue<Saga> unknown = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger unknownCount = new AtomicInteger();
     private final int history;
+    private final int unknownHistory;
+    private final Clock clock;
     /**
      * A finished saga is kept at least this long (twice the saga time limit): the coordinator may still call
      * back for it (a late cancel at the time limit, a retried callback), and its record decides what runs.
@@ -51,9 +67,16 @@ public class SagaLedger {
     private final Counter unmatchedReplies;
     private final MeterRegistry meters;
 
+    @Autowired
     public SagaLedger(SagaProperties properties, MeterRegistry meters) {
+        this(properties, meters, Clock.systemUTC());
+    }
+
+    SagaLedger(SagaProperties properties, MeterRegistry meters, Clock clock) {
         this.history = properties.history();
+        this.unknownHistory = properties.unknownHistory();
         this.retention = properties.timeout().multipliedBy(2);
+        this.clock = clock;
         this.meters = meters;
         this.lateCallbacks = Counter.builder("interchange.saga.callbacks.refused")
                 .description("Coordinator callbacks refused because the step's other outcome already ran: a"
@@ -67,26 +90,36 @@ public class SagaLedger {
                 .description("Sagas in which a step failed (they are then compensated)").register(meters);
         this.unmatchedReplies = Counter.builder("interchange.saga.replies.unmatched")
                 .description("Participant replies no step waited for: duplicates, late or foreign replies").register(meters);
+        Gauge.builder("interchange.saga.ledger.unknown", unknownCount, AtomicInteger::get)
+                .description("Sagas the ledger knows only from coordinator callbacks (started before a restart or"
+                        + " by another replica)").register(meters);
     }
 
     public void started(String sagaId, String orderId) {
-        sagas.put(sagaId, new Saga(sagaId, orderId, Instant.now()));
+        sagas.put(sagaId, new Saga(sagaId, orderId, clock.instant(), false));
         started.increment();
         evict();
+        evictUnknown();
     }
 
     public void stepStarted(String sagaId, String step, String participant, String action) {
-        saga(sagaId).stepStarted(step, participant, action);
+        saga(sagaId).stepStarted(step, participant, action, clock.instant());
     }
 
     public void stepEnded(String sagaId, String step, String error) {
-        saga(sagaId).stepEnded(step, error);
+        saga(sagaId).stepEnded(step, error, clock.instant());
+    }
+
+    /** The order id the saga was started with, or null for a saga this gateway did not start. */
+    public String orderId(String sagaId) {
+        Saga saga = sagas.get(sagaId);
+        return saga == null ? null : saga.orderId;
     }
 
     /** The saga closed: the coordinator now calls the completions. */
     public void closed(String sagaId) {
         Saga saga = sagas.get(sagaId);
-        if (saga != null && saga.finish(Status.COMPLETED)) {
+        if (saga != null && saga.finish(Status.COMPLETED, clock.instant())) {
             finished.add(saga);
             finishedCount.incrementAndGet();
             completed.increment();
@@ -111,53 +144,74 @@ public class SagaLedger {
     }
 
     /**
-     * Claims the compensation or completion of a step; false if it already ran (or is running), so a
-     * repeated callback does nothing, or if the step's other outcome ran (refused). Throws while the other
-     * outcome is still running, so the coordinator retries the callback once that is decided.
+     * Claims the compensation or completion of a step; false if it already ran, so a repeated callback does
+     * nothing, or if the step's other outcome ran (refused). Throws while this callback or the other outcome is
+     * still running, so the coordinator calls again once that is decided: answering a repeated callback as done
+     * while the first one may still fail would make the coordinator forget a step that was never undone.
      */
     public boolean claim(String sagaId, String step, String kind) {
-        Saga saga = saga(sagaId);
-        synchronized (saga) {
-            Step existing = saga.steps.get(step);
-            CallbackState other = existing == null ? null
-                    : kind.equals("compensation") ? existing.completion : existing.compensation;
-            if (other == CallbackState.RUNNING) {
-                // Its outcome decides: fail this callback, so the coordinator calls it again later.
-                throw new IllegalStateException("The " + (kind.equals("compensation") ? "completion" : "compensation")
-                        + " of step " + step + " in saga " + sagaId + " is still running; call again later");
+        while (true) {
+            Saga saga = callbackSaga(sagaId);
+            synchronized (saga) {
+                if (saga.evicted) {
+                    continue; // evicted between lookup and lock: take (or make) the current entry
+                }
+                return claim(saga, step, kind);
             }
-            if (other == CallbackState.DONE || other == CallbackState.NOTHING_TO_DO) {
-                // A step is completed or compensated, never both (as in the LRA spec): e.g. the coordinator
-                // gave up on a slow completion callback and later cancels the saga at its time limit.
-                lateCallbacks.increment();
-                LOG.warn("Refused the {} of step {} in saga {}: its {} already ran", kind, step, sagaId,
-                        kind.equals("compensation") ? "completion" : "compensation");
-                return false;
-            }
-            if (kind.equals("compensation") && saga.status == Status.ACTIVE) {
-                // The coordinator compensates a saga this gateway did not cancel: it timed out.
-                saga.status = Status.COMPENSATING;
-                saga.reason = "timed out";
-            }
-            Step s = saga.steps.computeIfAbsent(step, k -> new Step(step, null, null));
-            CallbackState current = kind.equals("compensation") ? s.compensation : s.completion;
-            if (current == CallbackState.DONE || current == CallbackState.NOTHING_TO_DO
-                    || current == CallbackState.RUNNING) {
-                return false;
-            }
-            if (kind.equals("compensation")) {
-                s.compensation = CallbackState.RUNNING;
-            } else {
-                s.completion = CallbackState.RUNNING;
-            }
-            return true;
         }
     }
 
+    /** Called with the saga's lock held. */
+    private boolean claim(Saga saga, String step, String kind) {
+        String sagaId = saga.id;
+        Step existing = saga.steps.get(step);
+        CallbackState other = existing == null ? null
+                : kind.equals("compensation") ? existing.completion : existing.compensation;
+        if (other == CallbackState.RUNNING) {
+            // Its outcome decides: fail this callback, so the coordinator calls it again later.
+            throw new IllegalStateException("The " + (kind.equals("compensation") ? "completion" : "compensation")
+                    + " of step " + step + " in saga " + sagaId + " is still running; call again later");
+        }
+        if (other == CallbackState.DONE || other == CallbackState.NOTHING_TO_DO) {
+            // A step is completed or compensated, never both (as in the LRA spec): e.g. the coordinator
+            // gave up on a slow completion callback and later cancels the saga at its time limit.
+            lateCallbacks.increment();
+            LOG.warn("Refused the {} of step {} in saga {}: its {} already ran", kind, step, sagaId,
+                    kind.equals("compensation") ? "completion" : "compensation");
+            return false;
+        }
+        if (kind.equals("compensation") && saga.status == Status.ACTIVE) {
+            // The coordinator compensates a saga this gateway did not cancel: it timed out.
+            saga.status = Status.COMPENSATING;
+            saga.reason = "timed out";
+        }
+        Step s = saga.steps.computeIfAbsent(step, k -> new Step(step, null, null));
+        CallbackState current = kind.equals("compensation") ? s.compensation : s.completion;
+        if (current == CallbackState.RUNNING) {
+            throw new IllegalStateException("The " + kind + " of step " + step + " in saga " + sagaId
+                    + " is already running; call again later");
+        }
+        if (current == CallbackState.DONE || current == CallbackState.NOTHING_TO_DO) {
+            return false;
+        }
+        if (kind.equals("compensation")) {
+            s.compensation = CallbackState.RUNNING;
+        } else {
+            s.completion = CallbackState.RUNNING;
+        }
+        return true;
+    }
+
     public void callbackEnded(String sagaId, String step, String kind, CallbackState state) {
-        Saga saga = saga(sagaId);
+        Saga saga = sagas.get(sagaId);
+        if (saga == null) {
+            return; // not claimed through this ledger (an entry is never evicted while its callback runs)
+        }
         synchronized (saga) {
             Step s = saga.steps.get(step);
+            if (s == null) {
+                return;
+            }
             if (kind.equals("compensation")) {
                 s.compensation = state;
                 if (state == CallbackState.FAILED) {
@@ -200,11 +254,14 @@ public class SagaLedger {
             settled = saga.status == Status.COMPENSATING && !saga.steps.isEmpty()
                     && saga.steps.values().stream().allMatch(s -> s.compensation == CallbackState.DONE
                             || s.compensation == CallbackState.NOTHING_TO_DO)
-                    && saga.finish(Status.COMPENSATED);
+                    && saga.finish(Status.COMPENSATED, clock.instant());
         }
         if (settled) {
-            finished.add(saga);
-            finishedCount.incrementAndGet();
+            if (!saga.unknown) {
+                // A saga known only from callbacks stays in the unknown queue, which bounds it.
+                finished.add(saga);
+                finishedCount.incrementAndGet();
+            }
             compensated.increment();
             record(saga, "compensated");
         }
@@ -215,19 +272,74 @@ public class SagaLedger {
                 .tag("outcome", outcome).register(meters).record(Duration.between(saga.started, saga.ended));
     }
 
+    int size() {
+        return sagas.size();
+    }
+
+    int unknownSize() {
+        return unknownCount.get();
+    }
+
     private Saga saga(String sagaId) {
-        return sagas.computeIfAbsent(sagaId, id -> new Saga(id, null, Instant.now()));
+        return sagas.computeIfAbsent(sagaId, id -> new Saga(id, null, clock.instant(), false));
+    }
+
+    /** The saga a coordinator callback is for; one this ledger does not know is recorded as unknown (bounded). */
+    private Saga callbackSaga(String sagaId) {
+        Saga saga = sagas.get(sagaId);
+        if (saga != null) {
+            return saga;
+        }
+        Saga fresh = new Saga(sagaId, null, clock.instant(), true);
+        saga = sagas.putIfAbsent(sagaId, fresh);
+        if (saga != null) {
+            return saga;
+        }
+        unknown.add(fresh);
+        unknownCount.incrementAndGet();
+        evictUnknown();
+        return fresh;
+    }
+
+    /**
+     * Drops sagas known only from callbacks, oldest first, while there are more than {@code unknownHistory} or the
+     * oldest is older than {@code retention}; one with a callback running goes to the back of the queue instead.
+     */
+    private void evictUnknown() {
+        Instant keepFrom = clock.instant().minus(retention);
+        // Each entry is looked at most once per call, so entries with running callbacks cannot make this loop.
+        for (int budget = unknownCount.get(); budget > 0; budget--) {
+            Saga oldest = unknown.peek();
+            if (oldest == null || unknownCount.get() <= unknownHistory && !oldest.started.isBefore(keepFrom)) {
+                return;
+            }
+            if (!unknown.remove(oldest)) {
+                continue; // another thread took it
+            }
+            synchronized (oldest) {
+                if (oldest.callbackRunning()) {
+                    unknown.add(oldest);
+                    continue;
+                }
+                oldest.evicted = true;
+            }
+            unknownCount.decrementAndGet();
+            sagas.remove(oldest.id, oldest);
+        }
     }
 
     /** Drops the oldest finished sagas beyond {@code history}, but none finished less than {@code retention} ago. */
     private void evict() {
-        Instant keepFrom = Instant.now().minus(retention);
+        Instant keepFrom = clock.instant().minus(retention);
         while (finishedCount.get() > history) {
             Saga oldest = finished.peek();
             if (oldest == null || oldest.ended.isAfter(keepFrom) || !finished.remove(oldest)) {
                 return;
             }
             finishedCount.decrementAndGet();
+            synchronized (oldest) {
+                oldest.evicted = true;
+            }
             sagas.remove(oldest.id, oldest);
         }
     }
@@ -235,38 +347,54 @@ public class SagaLedger {
     private static final class Saga {
         final String id;
         final String orderId;
+        /** When it started here, or for an unknown saga when its first callback arrived. */
         final Instant started;
+        /** Known only from coordinator callbacks: this gateway did not start it (or no longer remembers it). */
+        final boolean unknown;
         final Map<String, Step> steps = new LinkedHashMap<>();
         Status status = Status.ACTIVE;
         Instant ended;
         String reason;
+        /** Removed from the ledger; a callback that still holds it must look it up again. */
+        boolean evicted;
 
-        Saga(String id, String orderId, Instant started) {
+        Saga(String id, String orderId, Instant started, boolean unknown) {
             this.id = id;
             this.orderId = orderId;
             this.started = started;
+            this.unknown = unknown;
         }
 
-        synchronized void stepStarted(String step, String participant, String action) {
+        synchronized void stepStarted(String step, String participant, String action, Instant now) {
             Step s = steps.computeIfAbsent(step, k -> new Step(step, participant, action));
             s.participant = participant;
             s.action = action;
-            s.started = Instant.now();
+            s.started = now;
         }
 
-        synchronized void stepEnded(String step, String error) {
+        synchronized void stepEnded(String step, String error, Instant now) {
             Step s = steps.get(step);
-            s.ended = Instant.now();
+            s.ended = now;
             s.error = error;
         }
 
-        synchronized boolean finish(Status status) {
+        synchronized boolean finish(Status status, Instant now) {
             if (ended != null) {
                 return false;
             }
             this.status = status;
-            this.ended = Instant.now();
+            this.ended = now;
             return true;
+        }
+
+        /** Called with the saga's lock held. */
+        boolean callbackRunning() {
+            for (Step s : steps.values()) {
+                if (s.compensation == CallbackState.RUNNING || s.completion == CallbackState.RUNNING) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         synchronized Map<String, Object> view() {

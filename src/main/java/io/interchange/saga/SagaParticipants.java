@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -49,14 +50,17 @@ public class SagaParticipants {
     private final CamelContext camelContext;
     private final SagaProperties properties;
     private final SagaLedger ledger;
+    private final SagaCallbackVerifier verifier;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     private ProducerTemplate producer;
 
-    public SagaParticipants(CamelContext camelContext, SagaProperties properties, SagaLedger ledger) {
+    public SagaParticipants(CamelContext camelContext, SagaProperties properties, SagaLedger ledger,
+            SagaCallbackVerifier verifier) {
         this.camelContext = camelContext;
         this.properties = properties;
         this.ledger = ledger;
+        this.verifier = verifier;
     }
 
     /** The reply of a participant. */
@@ -90,23 +94,40 @@ public class SagaParticipants {
 
     /** A compensation callback of the coordinator; a repeated one does nothing. */
     public void compensate(Exchange exchange, String participant, String action) {
-        callback(exchange, participant, action, "compensation");
-        exchange.getMessage().setBody("Compensated");
+        if (callback(exchange, participant, action, "compensation")) {
+            exchange.getMessage().setBody("Compensated");
+        }
     }
 
     /** A completion callback of the coordinator; a repeated one does nothing. */
     public void complete(Exchange exchange, String participant, String action) {
-        callback(exchange, participant, action, "completion");
-        exchange.getMessage().setBody("Completed");
+        if (callback(exchange, participant, action, "completion")) {
+            exchange.getMessage().setBody("Completed");
+        }
     }
 
-    private void callback(Exchange exchange, String participant, String action, String kind) {
+    /** False if the callback was refused (the answer is set): the coordinator did not confirm it. */
+    private boolean callback(Exchange exchange, String participant, String action, String kind) {
         String sagaId = sagaId(exchange);
+        // Before the ledger, the participants or a broker see anything: the callback may be forged.
+        SagaCallbackVerifier.Verdict verdict = verifier.verify(sagaId, kind);
+        if (!verdict.allowed()) {
+            exchange.getMessage().setHeaders(new HashMap<>());
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, verdict.status());
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain");
+            exchange.getMessage().setBody(verdict.reason());
+            return false;
+        }
         if (!ledger.claim(sagaId, participant, kind)) {
             LOG.debug("{} of {} in saga {} already ran: nothing to do", kind, participant, sagaId);
-            return;
+            return true;
         }
-        String orderId = exchange.getMessage().getHeader("orderId", String.class);
+        // The order id this gateway started the saga with; the callback's query parameter only for a saga it
+        // does not know (after a restart), since anyone can write a query string.
+        String orderId = ledger.orderId(sagaId);
+        if (orderId == null) {
+            orderId = exchange.getMessage().getHeader("orderId", String.class);
+        }
         try {
             Reply reply = request(sagaId, orderId, participant, action, "{\"orderId\":" + json.valueToTree(orderId) + "}");
             SagaLedger.CallbackState state = switch (reply.outcome()) {
@@ -121,6 +142,7 @@ public class SagaParticipants {
             ledger.callbackEnded(sagaId, participant, kind, SagaLedger.CallbackState.FAILED);
             throw e;
         }
+        return true;
     }
 
     /** Hands a participant's reply (read by a reply route into ce-* headers and data) to the step waiting for it. */

@@ -20,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param timeout      time limit of every saga: the coordinator cancels (compensates) a saga still open
  *                     after it, e.g. because the gateway that started it died
  * @param history      finished sagas kept for the {@code sagas} management endpoint
+ * @param unknownHistory sagas known only from coordinator callbacks (started before a restart, or by another
+ *                     replica) kept at most; each also for at most twice the time limit. One whose callback is
+ *                     still running is kept until it ends (it holds an HTTP thread, so these are bounded too).
  * @param participants per participant (order, inventory, payment, shipping): call timeout and circuit breaker
  */
 @Validated
@@ -28,6 +31,7 @@ public record SagaProperties(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("60s") Duration timeout,
         @DefaultValue("200") @Min(1) int history,
+        @DefaultValue("1000") @Min(1) int unknownHistory,
         @Valid Map<String, Participant> participants) {
 
     public SagaProperties {

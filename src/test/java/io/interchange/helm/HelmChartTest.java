@@ -138,8 +138,9 @@ class HelmChartTest {
             assertThat(labelsMatch(matchLabels(map(pdb, "spec")), gatewayLabels)).as("PDB selector").isTrue();
         }
         for (Map<String, Object> policy : ofKind(docs, "NetworkPolicy")) {
-            assertThat(labelsMatch(map(map(policy, "spec"), "podSelector").get("matchLabels"), gatewayLabels))
-                    .as("NetworkPolicy podSelector").isTrue();
+            Object selector = map(map(policy, "spec"), "podSelector").get("matchLabels");
+            assertThat(deployments.stream().filter(d -> labelsMatch(selector, podLabels(d))).count())
+                    .as("Deployments selected by NetworkPolicy " + name(policy)).isEqualTo(1);
         }
         for (Map<String, Object> monitor : ofKind(docs, "ServiceMonitor")) {
             Object selector = map(map(monitor, "spec"), "selector").get("matchLabels");
@@ -293,8 +294,10 @@ class HelmChartTest {
         Map<String, Object> service = byName(docs, "Service", coordinator);
         assertThat(labelsMatch(map(map(service, "spec"), "selector"), podLabels(deployment))).isTrue();
         Map<String, Object> gatewayEnv = new LinkedHashMap<>(env(gatewayContainer(docs)));
+        // The base URL: camel-lra appends the context path itself (with it in the URL it called .../lra-coordinator/lra-coordinator).
         assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_ENABLED", "true")
-                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080/lra-coordinator")
+                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080")
+                .containsEntry("INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH", "/lra-coordinator")
                 .containsEntry("INTERCHANGE_LRA_PARTICIPANT_URL",
                         "http://" + FULLNAME + "." + NAMESPACE + ".svc.cluster.local:8080");
     }
@@ -310,22 +313,75 @@ class HelmChartTest {
                 .filter(rule -> list(rule, "ports").stream().anyMatch(p -> "http".equals(p.get("port")))).toList();
         assertThat(httpRules).hasSize(1);
         List<Map<String, Object>> from = list(httpRules.get(0), "from");
-        assertThat(from).hasSize(1);
+        assertThat(from).as("the coordinator and networkPolicy.httpFrom (the API gateway namespace)").hasSize(2);
         Object selector = map(from.get(0), "podSelector").get("matchLabels");
         assertThat(labelsMatch(selector, coordinatorPods)).as("coordinator pods allowed").isTrue();
         assertThat(labelsMatch(selector, gatewayPods)).as("gateway pods not allowed").isFalse();
         assertThat(from.get(0)).as("only pods of this namespace").doesNotContainKey("namespaceSelector");
+        assertThat(map(map(from.get(1), "namespaceSelector"), "matchLabels"))
+                .containsEntry("kubernetes.io/metadata.name", "api-gateway");
+    }
+
+    @Test
+    void itShouldOpenTheCoordinatorOnlyToTheGateway() {
+        List<Map<String, Object>> docs = render("sagas-values.yaml");
+        Map<String, Object> coordinatorPods = podLabels(byName(docs, "Deployment", FULLNAME + "-lra-coordinator"));
+        Map<String, Object> spec = map(byName(docs, "NetworkPolicy", FULLNAME + "-lra-coordinator"), "spec");
+        assertThat(labelsMatch(map(spec, "podSelector").get("matchLabels"), coordinatorPods)).isTrue();
+        assertThat(spec.get("policyTypes")).isEqualTo(List.of("Ingress"));
+        List<Map<String, Object>> ingress = list(spec, "ingress");
+        assertThat(ingress).hasSize(1);
+        assertThat(list(ingress.get(0), "ports")).extracting(p -> p.get("port")).containsExactly("http");
+        List<Map<String, Object>> from = list(ingress.get(0), "from");
+        assertThat(from).as("the gateway pods only, not the API gateway admitted to the gateway").hasSize(1);
+        Object selector = map(from.get(0), "podSelector").get("matchLabels");
+        assertThat(labelsMatch(selector, podLabels(gatewayDeployment(docs)))).isTrue();
+        assertThat(labelsMatch(selector, coordinatorPods)).isFalse();
+
+        List<Map<String, Object>> withOperators = renderWith(List.of("-f", CHART.resolve("ci/sagas-values.yaml").toString(),
+                "--set", "networkPolicy.coordinatorFrom[0].namespaceSelector.matchLabels.team=tx-operators"));
+        assertThat(list(list(map(byName(withOperators, "NetworkPolicy", FULLNAME + "-lra-coordinator"), "spec"),
+                "ingress").get(0), "from")).hasSize(2);
+        assertThat(ofKind(render("production-values.yaml"), "NetworkPolicy")).as("no coordinator without sagas")
+                .extracting(HelmChartTest::name).containsExactly(FULLNAME);
     }
 
     @Test
     void itShouldUseAnExternalCoordinatorWhenTheChartsIsDisabled() {
         List<Map<String, Object>> docs = renderWith(List.of("--set", "saga.enabled=true",
                 "--set", "lraCoordinator.enabled=false",
-                "--set", "saga.coordinatorUrl=http://lra.tx.svc:8080/lra-coordinator"));
+                "--set", "saga.coordinatorUrl=http://lra.tx.svc:8080/"));
         assertThat(ofKind(docs, "Deployment")).hasSize(1);
         assertThat(kinds(docs)).doesNotContain("PersistentVolumeClaim");
         assertThat(env(gatewayContainer(docs)))
-                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://lra.tx.svc:8080/lra-coordinator");
+                .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://lra.tx.svc:8080")
+                .doesNotContainKey("INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH");
+    }
+
+    @Test
+    void itShouldRequireATokenForOrdersWhenAsked() {
+        Map<String, String> env = env(gatewayContainer(render("sagas-values.yaml")));
+        assertThat(env).containsEntry("INTERCHANGE_ORDERS_AUTH", "jwt")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_ISSUER_URI", "https://idp.example.com/realms/platform")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_AUDIENCES", "interchange-orders")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_ALGORITHMS", "RS256")
+                .doesNotContainKey("INTERCHANGE_ORDERS_JWT_JWK_SET_URI");
+
+        Map<String, String> jwkSet = env(gatewayContainer(renderWith(List.of("--set", "ordersAuth.type=jwt",
+                "--set", "ordersAuth.jwt.jwkSetUri=http://keycloak.auth.svc:8080/realms/x/protocol/openid-connect/certs",
+                "--set", "ordersAuth.jwt.audiences={a,b}", "--set", "ordersAuth.jwt.jwsAlgorithms={RS256,ES256}"))));
+        assertThat(jwkSet).containsEntry("INTERCHANGE_ORDERS_JWT_JWK_SET_URI",
+                        "http://keycloak.auth.svc:8080/realms/x/protocol/openid-connect/certs")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_AUDIENCES", "a,b")
+                .containsEntry("INTERCHANGE_ORDERS_JWT_ALGORITHMS", "RS256,ES256")
+                .doesNotContainKey("INTERCHANGE_ORDERS_JWT_ISSUER_URI");
+    }
+
+    @Test
+    void itShouldLeaveOrdersOpenByDefault() {
+        Map<String, String> env = env(gatewayContainer(render("default")));
+        assertThat(env).containsEntry("INTERCHANGE_ORDERS_AUTH", "none");
+        assertThat(env.keySet()).noneMatch(name -> name.startsWith("INTERCHANGE_ORDERS_JWT_"));
     }
 
     @Test
@@ -342,12 +398,19 @@ class HelmChartTest {
                         List.of("saga.enabled=true", "lraCoordinator.enabled=false"),
                         "saga.enabled=true needs an LRA coordinator"),
                 Arguments.of("sagas with both the chart's coordinator and an external URL",
-                        List.of("saga.enabled=true", "saga.coordinatorUrl=http://lra:8080/lra-coordinator"),
+                        List.of("saga.enabled=true", "saga.coordinatorUrl=http://lra:8080"),
                         "saga.coordinatorUrl is set while lraCoordinator.enabled=true"),
+                Arguments.of("an external coordinator URL with a path",
+                        List.of("saga.enabled=true", "lraCoordinator.enabled=false",
+                                "saga.coordinatorUrl=http://lra:8080/lra-coordinator"),
+                        "saga.coordinatorUrl must be the coordinator's base URL (scheme://host:port), was http://lra:8080/lra-coordinator"),
                 Arguments.of("external coordinator not admitted by the NetworkPolicy",
                         List.of("saga.enabled=true", "lraCoordinator.enabled=false",
-                                "saga.coordinatorUrl=http://lra:8080/lra-coordinator", "networkPolicy.enabled=true"),
+                                "saga.coordinatorUrl=http://lra:8080", "networkPolicy.enabled=true"),
                         "networkPolicy.enabled=true with an external LRA coordinator needs networkPolicy.externalCoordinatorFrom"),
+                Arguments.of("JWT authentication without an issuer or JWK set",
+                        List.of("ordersAuth.type=jwt", "ordersAuth.jwt.audiences={interchange-orders}"),
+                        "ordersAuth.type=jwt needs ordersAuth.jwt.issuerUri or ordersAuth.jwt.jwkSetUri"),
                 Arguments.of("inline routes and an existing routes ConfigMap",
                         List.of("routes.files.a\\.yaml=- route: {}", "routes.existingConfigMap=my-routes"),
                         "routes.files and routes.existingConfigMap are both set"),
@@ -415,7 +478,10 @@ class HelmChartTest {
 
     @ParameterizedTest(name = "it: should reject {0} through values.schema.json")
     @ValueSource(strings = {"kafka.securityProtocol=TLS", "sqs.credentials.source=keys", "unknownValue=1",
-            "routes.files.orders\\.txt=x", "image.digest=latest"})
+            "routes.files.orders\\.txt=x", "image.digest=latest", "ordersAuth.type=basic",
+            "ordersAuth.jwt.jwsAlgorithms={HS256}", "ordersAuth.jwt.jwsAlgorithms={none}",
+            "ordersAuth.jwt.issuerUri=ftp://idp.example.com", "ordersAuth.jwt.jwkSetUri=https://user:pw@idp/certs",
+            "ordersAuth.jwt.secret=x"})
     void schemaRejectsInvalidValues(String set) throws Exception {
         Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
         assertThat(result.exit).as(result.all()).isNotZero();

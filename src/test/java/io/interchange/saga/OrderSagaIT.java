@@ -4,19 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +42,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.brokers.LoopbackPorts;
+import io.interchange.brokers.NarayanaLraCoordinator;
 
 /**
  * The order saga of routes/order-saga.yaml end to end: real Kafka, RabbitMQ and ElasticMQ, the real Narayana
@@ -183,6 +193,139 @@ class OrderSagaIT {
         assertThat(participants.journal(orderId)).hasSize(8);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ledger.get(sagaId))
                 .containsEntry("status", "completed"));
+        // Each completion callback was confirmed with the coordinator first: what that costs per callback.
+        Timer checks = meters.get("interchange.saga.callbacks.verification").timer();
+        assertThat(checks.count()).isGreaterThanOrEqualTo(4);
+        System.out.printf("Callback verification with the coordinator: %d checks so far, mean %.2f ms, max %.2f ms%n",
+                checks.count(), checks.mean(TimeUnit.MILLISECONDS),
+                checks.max(TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Anyone who reaches the traffic port can send what the coordinator sends. Callbacks naming LRAs the coordinator
+     * does not know, or that are not LRAs of this gateway's coordinator at all, are refused before the ledger, a
+     * participant or a broker sees them: however many arrive, the ledger does not grow.
+     */
+    @Test
+    void forgedCallbacksForUnknownSagasAreRefusedAndLeaveNoTrace() throws Exception {
+        int before = ledger.unknownSize();
+        int ledgerSize = ledger.size();
+        int journal = participants.journal().size();
+        double rejected = rejected();
+        Timer checks = meters.get("interchange.saga.callbacks.verification").timer();
+        long checksBefore = checks.count();
+        double checkTimeBefore = checks.totalTime(TimeUnit.MILLISECONDS);
+        String ours = NarayanaLraCoordinator.shared().url();
+        int forged = 1000;
+        ExecutorService senders = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < forged; i++) {
+                // Half look like LRAs of our coordinator (it answers 404), half name some other server.
+                String lraId = i % 2 == 0 ? ours + "/0_ffff7f000001_-" + Integer.toHexString(i) + "_forged"
+                        : "http://127.0.0.1:9/lra-coordinator/" + UUID.randomUUID();
+                boolean compensate = i % 4 < 2;
+                answers.add(senders.submit(() -> callback(lraId, compensate, "order")));
+            }
+            for (Future<HttpResponse<String>> answer : answers) {
+                assertThat(answer.get().statusCode()).as(answer.get().body()).isEqualTo(403);
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        assertThat(rejected() - rejected).isEqualTo(forged);
+        assertThat(checks.count() - checksBefore).as("only ids of our coordinator are asked about").isEqualTo(forged / 2);
+        System.out.printf("Coordinator asked about %d forged LRAs (8 callbacks at once): mean %.2f ms per check%n",
+                checks.count() - checksBefore,
+                (checks.totalTime(TimeUnit.MILLISECONDS) - checkTimeBefore)
+                        / (checks.count() - checksBefore));
+        assertThat(ledger.unknownSize()).as("no entry for a forged saga").isEqualTo(before);
+        assertThat(ledger.size()).isLessThanOrEqualTo(ledgerSize);
+        assertThat(participants.journal()).as("no participant was asked to undo or confirm anything")
+                .hasSize(journal);
+    }
+
+    /**
+     * A callback with the id of a saga that is running is forged too: the coordinator reports the LRA Active, not
+     * Cancelling or Closing. Without the check, this compensation would have cancelled the order of a saga that then
+     * completed.
+     */
+    @Test
+    void aForgedCompensationOfALiveSagaIsRefusedAndTheSagaCompletes() throws Exception {
+        participants.lateBy(Duration.ofSeconds(2));
+        try {
+            String orderId = "forged-live-" + UUID.randomUUID();
+            CompletableFuture<HttpResponse<String>> response = placeOrderAsync(orderId, Map.of("payment", "late"));
+            // Payment has charged and replies in 2 s: meanwhile the saga is open (LRA Active).
+            await().atMost(Duration.ofSeconds(20)).until(() -> effects(orderId, "done").contains("payment"));
+            String sagaId = participants.journal(orderId).get(0).sagaId();
+            double wrongStatus = rejected("lra-status");
+
+            HttpResponse<String> compensation = callback(sagaId, true, "order");
+            HttpResponse<String> completion = callback(sagaId, false, "payment");
+
+            assertThat(compensation.statusCode()).as(compensation.body()).isEqualTo(403);
+            assertThat(compensation.body()).contains("the LRA is Active");
+            assertThat(completion.statusCode()).as(completion.body()).isEqualTo(403);
+            assertThat(rejected("lra-status") - wrongStatus).isEqualTo(2);
+            assertThat(response.get().statusCode()).as(response.get().body()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(orderId, "completed"))
+                    .containsExactlyInAnyOrderElementsOf(STEPS));
+            assertThat(participants.journal(orderId)).extracting(SimulatedParticipants.Entry::effect)
+                    .as("nothing undone, nothing confirmed twice").containsOnly("done", "completed").hasSize(8);
+        } finally {
+            participants.lateBy(Duration.ofSeconds(4));
+        }
+    }
+
+    /**
+     * Whatever a sender puts on the traffic port, the answer carries no stack trace (class names, versions, code
+     * paths): a body that is not JSON, a callback without an LRA id, a callback naming a route no saga registered.
+     */
+    @Test
+    void malformedRequestsGetNoStackTrace() throws Exception {
+        HttpResponse<String> notJson = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/orders"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{not json"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> noLra = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT
+                        + "/lra-participant/compensate?Camel-Saga-Compensate=" + encode("direct://cancel-order")))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unregistered = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT
+                        + "/lra-participant/compensate?Camel-Saga-Compensate=" + encode("direct://saga-request-payment")))
+                .header("Long-Running-Action", NarayanaLraCoordinator.shared().url() + "/0_ffff_x")
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        for (HttpResponse<String> answer : List.of(notJson, noLra, unregistered)) {
+            System.out.printf("%s -> %d %s%n", answer.request().uri().getPath(), answer.statusCode(),
+                    answer.body().lines().findFirst().orElse(""));
+            assertThat(answer.statusCode()).as(answer.body()).isGreaterThanOrEqualTo(400);
+            assertThat(answer.body()).as(answer.request().uri().toString()).doesNotContain("\tat ", "Exception", "org.apache");
+        }
+    }
+
+    /** A callback as camel-lra registers it with the coordinator, for the compensation or completion of a step. */
+    private HttpResponse<String> callback(String lraId, boolean compensate, String participant) throws Exception {
+        Map<String, String[]> routes = Map.of("order", new String[] {"cancel-order", "complete-order"},
+                "payment", new String[] {"refund-payment", "complete-payment"});
+        String query = "orderId=forged&Camel-Saga-Compensate=" + encode("direct://" + routes.get(participant)[0])
+                + "&Camel-Saga-Complete=" + encode("direct://" + routes.get(participant)[1]);
+        URI uri = URI.create("http://127.0.0.1:" + PORT + "/lra-participant/" + (compensate ? "compensate" : "complete")
+                + "?" + query);
+        return http.send(HttpRequest.newBuilder(uri).header("Long-Running-Action", lraId)
+                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private double rejected() {
+        return meters.find("interchange.saga.callbacks.rejected").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private double rejected(String reason) {
+        return meters.find("interchange.saga.callbacks.rejected").tag("reason", reason).counters().stream()
+                .mapToDouble(c -> c.count()).sum();
     }
 
     @ParameterizedTest(name = "failure at {0}")
@@ -244,6 +387,15 @@ class OrderSagaIT {
     private List<String> effects(String orderId, String effect) {
         return participants.journal(orderId).stream().filter(e -> e.effect().equals(effect))
                 .map(SimulatedParticipants.Entry::participant).toList();
+    }
+
+    private CompletableFuture<HttpResponse<String>> placeOrderAsync(String orderId, Map<String, String> simulate)
+            throws Exception {
+        String body = json.writeValueAsString(Map.of("orderId", orderId, "amount", 42, "simulate", simulate));
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/orders"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> placeOrder(String orderId, Map<String, String> simulate) throws Exception {

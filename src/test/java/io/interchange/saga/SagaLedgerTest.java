@@ -3,20 +3,37 @@ package io.interchange.saga;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-/** What the ledger lets the coordinator's callbacks do, and how long it remembers a finished saga. */
+/**
+ * What the ledger lets the coordinator's callbacks do, how long it remembers a finished saga, and that callbacks for
+ * sagas it does not know (after a restart, from another replica, or forged) cannot grow it without bound.
+ */
 class SagaLedgerTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final TestClock clock = new TestClock();
 
     private SagaLedger ledger(Duration timeout, int history) {
-        return new SagaLedger(new SagaProperties(true, timeout, history, Map.of()), meters);
+        return ledger(timeout, history, 1000);
+    }
+
+    private SagaLedger ledger(Duration timeout, int history, int unknownHistory) {
+        return new SagaLedger(new SagaProperties(true, timeout, history, unknownHistory, Map.of()), meters, clock);
     }
 
     private double refused() {
@@ -77,24 +94,163 @@ class SagaLedgerTest {
     }
 
     @Test
-    void finishedSagasAreKeptForTwiceTheTimeLimitEvenBeyondTheHistory() throws Exception {
-        SagaLedger remembering = ledger(Duration.ofMinutes(1), 2);
+    void finishedSagasAreKeptForTwiceTheTimeLimitEvenBeyondTheHistory() {
+        SagaLedger ledger = ledger(Duration.ofMinutes(1), 2);
         for (int i = 0; i < 5; i++) {
-            remembering.started("r-" + i, "o");
-            remembering.closed("r-" + i);
+            ledger.started("f-" + i, "o");
+            ledger.closed("f-" + i);
         }
-        remembering.started("r-last", "o");
-        assertThat(remembering.list()).as("all finished within the time limit are kept").hasSize(6);
+        ledger.started("f-running", "o");
+        assertThat(ledger.list()).as("all finished within twice the time limit are kept").hasSize(6);
 
-        SagaLedger forgetting = ledger(Duration.ofMillis(5), 2);
-        for (int i = 0; i < 5; i++) {
-            forgetting.started("f-" + i, "o");
-            forgetting.closed("f-" + i);
+        clock.advance(Duration.ofMinutes(2).plusMillis(1));
+        ledger.started("f-last", "o");
+        assertThat(ledger.list()).as("the history (2) plus the two running ones").hasSize(4);
+        assertThat(ledger.get("f-4")).isNotNull();
+        assertThat(ledger.get("f-0")).isNull();
+    }
+
+    @Test
+    void aRepeatedCallbackWhileTheFirstRunsFailsForARetryInsteadOfBeingAnsweredAsDone() {
+        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        ledger.started("s-5", "o-5");
+        ledger.cancelled("s-5", "declined");
+        assertThat(ledger.claim("s-5", "order", "compensation")).isTrue();
+
+        // The coordinator gave up waiting (2 s) and calls again while the participant has not answered yet:
+        // answering "done" now would let it forget a compensation that may still fail.
+        assertThatThrownBy(() -> ledger.claim("s-5", "order", "compensation"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already running");
+
+        ledger.callbackEnded("s-5", "order", "compensation", SagaLedger.CallbackState.FAILED);
+        assertThat(ledger.claim("s-5", "order", "compensation")).as("the first failed: run again").isTrue();
+        ledger.callbackEnded("s-5", "order", "compensation", SagaLedger.CallbackState.DONE);
+        assertThat(ledger.claim("s-5", "order", "compensation")).as("done: nothing to do").isFalse();
+    }
+
+    @Test
+    void callbacksForManyUnknownSagasKeepTheLedgerBounded() {
+        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 100);
+        for (int i = 0; i < 100_000; i++) {
+            String sagaId = "http://coordinator/lra-coordinator/unknown-" + i;
+            // Completions never finish a saga and compensations that fail leave it FAILED: neither may stay forever.
+            String kind = i % 2 == 0 ? "completion" : "compensation";
+            assertThat(ledger.claim(sagaId, "payment", kind)).isTrue();
+            ledger.callbackEnded(sagaId, "payment", kind, i % 3 == 0 ? SagaLedger.CallbackState.FAILED
+                    : SagaLedger.CallbackState.DONE);
+            assertThat(ledger.size()).isLessThanOrEqualTo(100);
         }
-        Thread.sleep(20); // past twice the 5 ms time limit: the subject under test
-        forgetting.started("f-last", "o");
-        assertThat(forgetting.list()).as("the history (2) plus the running one").hasSize(3);
-        assertThat(forgetting.get("f-4")).isNotNull();
-        assertThat(forgetting.get("f-0")).isNull();
+        assertThat(ledger.unknownSize()).isEqualTo(100);
+        assertThat(meters.get("interchange.saga.ledger.unknown").gauge().value()).isEqualTo(100);
+        assertThat(ledger.get("http://coordinator/lra-coordinator/unknown-99999")).as("the newest are kept").isNotNull();
+        assertThat(ledger.get("http://coordinator/lra-coordinator/unknown-0")).isNull();
+    }
+
+    @Test
+    void unknownSagasDoNotPushOutTheSagasThisGatewayStarted() {
+        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 10);
+        ledger.started("mine", "o-mine");
+        for (int i = 0; i < 1000; i++) {
+            ledger.claim("unknown-" + i, "order", "completion");
+            ledger.callbackEnded("unknown-" + i, "order", "completion", SagaLedger.CallbackState.DONE);
+        }
+        assertThat(ledger.get("mine")).containsEntry("orderId", "o-mine").containsEntry("status", "active");
+        assertThat(ledger.orderId("mine")).isEqualTo("o-mine");
+        assertThat(ledger.size()).isEqualTo(11);
+    }
+
+    @Test
+    void unknownSagasAreForgottenAfterTwiceTheTimeLimit() {
+        SagaLedger ledger = ledger(Duration.ofSeconds(10), 200, 1000);
+        for (int i = 0; i < 50; i++) {
+            ledger.claim("old-" + i, "order", "compensation");
+            ledger.callbackEnded("old-" + i, "order", "compensation", SagaLedger.CallbackState.DONE);
+        }
+        clock.advance(Duration.ofSeconds(20).plusMillis(1));
+        ledger.started("new", "o");
+        assertThat(ledger.size()).isEqualTo(1);
+        assertThat(ledger.unknownSize()).isZero();
+
+        // A saga the coordinator still calls back for after that is simply unknown again: its callbacks run.
+        assertThat(ledger.claim("old-0", "order", "compensation")).isTrue();
+    }
+
+    @Test
+    void anUnknownSagaIsKeptWhileItsCallbackRunsEvenBeyondTheLimit() {
+        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 2);
+        assertThat(ledger.claim("slow", "payment", "compensation")).isTrue();
+        for (int i = 0; i < 20; i++) {
+            ledger.claim("other-" + i, "order", "compensation");
+            ledger.callbackEnded("other-" + i, "order", "compensation", SagaLedger.CallbackState.DONE);
+        }
+        clock.advance(Duration.ofMinutes(10));
+        ledger.claim("later", "order", "compensation");
+
+        assertThat(ledger.get("slow")).as("its compensation is still running").isNotNull();
+        assertThatThrownBy(() -> ledger.claim("slow", "payment", "compensation"))
+                .as("a repeated callback still fails for a retry").hasMessageContaining("already running");
+        ledger.callbackEnded("slow", "payment", "compensation", SagaLedger.CallbackState.DONE);
+        assertThat(ledger.claim("slow", "payment", "compensation")).isFalse();
+        assertThat(ledger.size()).as("the limit (2) plus the one that was running").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void concurrentCallbacksForUnknownSagasStayBoundedAndConsistent() throws Exception {
+        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 50);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        // Threads share ids, so claims race with each other and with eviction.
+                        String sagaId = "race-" + (i % 500);
+                        String kind = (i + thread) % 2 == 0 ? "compensation" : "completion";
+                        boolean claimed;
+                        try {
+                            claimed = ledger.claim(sagaId, "step-" + thread, kind);
+                        } catch (IllegalStateException runningElsewhere) {
+                            continue;
+                        }
+                        if (claimed) {
+                            ledger.callbackEnded(sagaId, "step-" + thread, kind, SagaLedger.CallbackState.DONE);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(ledger.size()).isLessThanOrEqualTo(50);
+        assertThat(ledger.unknownSize()).isEqualTo(ledger.size());
+    }
+
+    /** A clock the test moves, so that retention is tested without waiting for it. */
+    private static final class TestClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 }

@@ -14,11 +14,14 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
 
 /** Actuator serves health, info, prometheus and the read-only sagas view on the management port, and nothing else anywhere. */
 @AutoConfigureObservability
+// Closed after the class: Camel registers its HTTP servlet by name per JVM, so a cached context would stop the next.
+@DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = {"management.server.port=0", "interchange.routes-dir=src/test/resources/routes-heartbeat"})
 class ManagementExposureTest {
@@ -60,6 +63,14 @@ class ManagementExposureTest {
     @ValueSource(strings = {"/actuator/health", "/actuator/prometheus", "/actuator/env", "/actuator/sagas"})
     void theTrafficPortServesNoActuator(String path) throws Exception {
         assertThat(get(serverPort, path).statusCode()).isEqualTo(404);
+    }
+
+    /** Spring Security is on the class path (for JWT on POST /orders): it must add no login, logout or user pages. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/login", "/logout", "/login?error", "/oauth2/authorization/x", "/.well-known/jwks.json"})
+    void securityAddsNoPagesOnEitherPort(String path) throws Exception {
+        assertThat(get(serverPort, path).statusCode()).isEqualTo(404);
+        assertThat(get(managementPort, path).statusCode()).isEqualTo(404);
     }
 
     @org.junit.jupiter.api.Test
