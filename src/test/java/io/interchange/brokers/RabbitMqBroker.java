@@ -135,6 +135,18 @@ public final class RabbitMqBroker implements AmqpBroker {
         LOG.info("RabbitMQ stopped");
     }
 
+    /** {@code rabbitmqctl <arguments>} against this node; its output, or an exception if it failed. */
+    public synchronized String ctl(String... arguments) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(CTL.toString());
+        command.addAll(List.of(arguments));
+        Command.Result result = Command.run(command, environment(), dir, Duration.ofSeconds(60));
+        if (!result.ok()) {
+            throw new IllegalStateException("rabbitmqctl " + String.join(" ", arguments) + " failed: " + result.output());
+        }
+        return result.output();
+    }
+
     /** SIGKILL of the Erlang VM, as in a crash; epmd is stopped too so that start() begins clean. */
     public synchronized void kill() {
         if (node != null) {

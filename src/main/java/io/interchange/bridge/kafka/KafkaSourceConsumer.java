@@ -72,6 +72,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         health = supervision.health(getRouteId());
         health.backlog(() -> workers.stream().mapToLong(w -> w.lag).sum() + inFlight());
         setHealthCheck(health);
+        health.register(getEndpoint().getCamelContext());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight, health);
         for (int i = 0; i < endpoint.getConsumersCount(); i++) {
             Worker worker = new Worker(getRouteId() + "-" + i, supervision);
@@ -93,6 +94,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         workers.clear();
         if (health != null) {
             health.stopped();
+            health.unregister(getEndpoint().getCamelContext());
         }
         super.doStop();
     }
@@ -583,6 +585,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 // stop() woke the consumer; the wakeup is spent, so this one goes through
                 kafka.commitSync(offsets);
             }
+            // Closing the consumer revokes the partitions and hands them over again: from here, not from an older
+            // commit (that would read again what is already delivered).
+            offsets.forEach((partition, offset) -> lastCommitted.put(partition, offset.offset()));
         }
 
         /** Waits, bounded, until the route settled every record in flight of these partitions. */

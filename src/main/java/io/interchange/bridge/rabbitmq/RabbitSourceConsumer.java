@@ -79,6 +79,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         health = supervision.health(getRouteId());
         health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
         setHealthCheck(health);
+        health.register(getEndpoint().getCamelContext());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", inFlight::get, health);
         running = true;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -326,6 +327,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         }
         if (health != null) {
             health.stopped();
+            health.unregister(getEndpoint().getCamelContext());
         }
         super.doStop();
     }

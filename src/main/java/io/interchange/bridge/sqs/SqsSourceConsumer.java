@@ -84,6 +84,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
         health = supervision.health(getRouteId());
         health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
         setHealthCheck(health);
+        health.register(getEndpoint().getCamelContext());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", inFlight::get, health);
         running = true;
         deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
@@ -93,7 +94,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
             t.setDaemon(true);
             return t;
         });
-        keeper.scheduleWithFixedDelay(this::keepInvisible, 1, 1, TimeUnit.SECONDS);
+        keeper.scheduleWithFixedDelay(this::keepInvisible, 250, 250, TimeUnit.MILLISECONDS);
         keeper.scheduleWithFixedDelay(this::measureDepth, 0, 10, TimeUnit.SECONDS);
         for (int i = 0; i < endpoint.getConcurrentConsumers(); i++) {
             Poller poller = new Poller();
@@ -129,6 +130,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
         keeper.shutdownNow();
         held.clear();
         health.stopped();
+        health.unregister(getEndpoint().getCamelContext());
         super.doStop();
     }
 
@@ -346,13 +348,13 @@ public class SqsSourceConsumer extends DefaultConsumer {
     /**
      * Extends the visibility of every message still in flight (in the route, or queued behind its FIFO group)
      * before it runs out, so SQS never hands it to another poller or gateway while this one works on it: a slow
-     * sink cannot cause a second, concurrent delivery (reordering a group, duplicating). Once a second, half a
-     * visibility timeout ahead.
+     * sink cannot cause a second, concurrent delivery (reordering a group, duplicating). Four times a second,
+     * once a third of the visibility timeout has passed.
      */
     private void keepInvisible() {
         try {
             long timeout = TimeUnit.SECONDS.toNanos(endpoint.getVisibilityTimeout());
-            long soon = System.nanoTime() + timeout / 2;
+            long soon = System.nanoTime() + timeout * 2 / 3;
             Map<String, List<ChangeMessageVisibilityBatchRequestEntry>> byQueue = new LinkedHashMap<>();
             for (Map.Entry<String, Held> entry : held.entrySet()) {
                 Held h = entry.getValue();
