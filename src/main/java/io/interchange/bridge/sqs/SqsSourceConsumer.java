@@ -16,8 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -25,7 +23,9 @@ import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.interchange.bridge.Backoff;
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
@@ -59,10 +59,8 @@ public class SqsSourceConsumer extends DefaultConsumer {
             MessageSystemAttributeName.SENT_TIMESTAMP);
 
     private final SqsEndpoint endpoint;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong inFlightBytes = new AtomicLong();
+    private InFlightWindow window;
     private BridgeMetrics metrics;
-    private final Object room = new Object();
     private final List<Poller> pollers = new ArrayList<>();
     private SqsDeleteBatcher deleter;
     private volatile boolean running;
@@ -82,10 +80,11 @@ public class SqsSourceConsumer extends DefaultConsumer {
         super.doStart();
         supervision = ((SqsComponent) endpoint.getComponent()).supervision();
         health = supervision.health(getRouteId());
-        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
+        window = new InFlightWindow(endpoint.getMaxInFlight(), endpoint.getMaxInFlightBytes());
+        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + window.messages());
         setHealthCheck(health);
         health.register(getEndpoint().getCamelContext());
-        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", inFlight::get, health);
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", this::inFlight, health);
         running = true;
         deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
         deleter.start();
@@ -107,24 +106,16 @@ public class SqsSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStop() throws Exception {
         running = false;
-        synchronized (room) {
-            room.notifyAll();
-        }
+        window.wakeAll();
         // A cancelled long poll may have taken messages: they come back after their visibility timeout.
         pollers.forEach(Poller::cancel);
         for (Poller poller : pollers) {
             poller.thread.join(10_000);
         }
         pollers.clear();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getDrainTimeoutMillis());
-        synchronized (room) {
-            while (inFlight.get() > 0 && deadline - System.nanoTime() > 0) {
-                room.wait(100);
-            }
-        }
-        if (inFlight.get() > 0) {
+        if (!window.awaitEmpty(endpoint.getDrainTimeoutMillis())) {
             LOG.warn("Route '{}' stopped with {} SQS messages in flight; they will be delivered again", getRouteId(),
-                    inFlight.get());
+                    window.messages());
         }
         deleter.stop(10_000);
         keeper.shutdownNow();
@@ -136,7 +127,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
 
     /** Messages handed to the route and not yet completed; for metrics and tests. */
     public int inFlight() {
-        return inFlight.get();
+        return window == null ? 0 : window.messages();
     }
 
     /** Messages deleted after their exchange completed; for metrics and tests. */
@@ -209,35 +200,28 @@ public class SqsSourceConsumer extends DefaultConsumer {
         }
     }
 
+    /** Waits for room in the window (re-checking a stop each second); how many messages a receive may take. */
     private int awaitRoom() {
-        synchronized (room) {
-            while (running && (inFlight.get() >= endpoint.getMaxInFlight()
-                    || inFlightBytes.get() >= endpoint.getMaxInFlightBytes())) {
-                try {
-                    room.wait(1_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    running = false;
-                }
+        try {
+            while (running && !window.awaitRoom(1_000)) {
+                // still full
             }
-            return endpoint.getMaxInFlight() - inFlight.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
+        return window.room();
     }
 
     private void settled(int count, long bytes) {
-        inFlight.addAndGet(-count);
-        inFlightBytes.addAndGet(-bytes);
-        synchronized (room) {
-            room.notifyAll();
-        }
+        window.remove(count, bytes);
     }
 
     private void dispatch(String url, List<Message> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        inFlight.addAndGet(messages.size());
-        inFlightBytes.addAndGet(messages.stream().mapToLong(SqsSourceConsumer::size).sum());
+        window.add(messages.size(), messages.stream().mapToLong(SqsSourceConsumer::size).sum());
         long invisibleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(endpoint.getVisibilityTimeout());
         for (Message m : messages) {
             held.put(m.receiptHandle(), new Held(url, invisibleUntil));
@@ -422,8 +406,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
     /** Not deleted: visible again after a backoff; the rest of its FIFO group is released unprocessed. */
     private void failed(String url, Message message, Deque<Message> restOfGroup, Exception cause) {
         int receives = receiveCount(message);
-        long backoff = Math.min((long) endpoint.getMaxRetryBackoffSeconds(),
-                (long) endpoint.getRetryBackoffSeconds() << Math.min(receives - 1, 20));
+        long backoff = new Backoff(endpoint.getRetryBackoffSeconds(), endpoint.getMaxRetryBackoffSeconds()).after(receives);
         int seconds = (int) Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, backoff));
         LOG.warn("Route '{}' failed on SQS message {} of '{}' (receive {}); it is delivered again in {} s: {}",
                 getRouteId(), message.messageId(), endpoint.getQueueName(), receives, seconds,
