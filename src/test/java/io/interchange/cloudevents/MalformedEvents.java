@@ -94,6 +94,7 @@ final class MalformedEvents {
         binary(cases, "extension name upper case", h -> h.put("ce_comExample", "x"),
                 "header 'ce_comExample' names the attribute in upper case; CloudEvents attribute names are lower case");
         binary(cases, "extension name with hyphen", h -> h.put("ce_my-ext", "x"), "extension attribute name 'my-ext' must");
+        binary(cases, "attribute header with an empty name", h -> h.put("ce_", "x"), "an extension attribute has an empty name");
         binary(cases, "extension name of 21 characters", h -> h.put("ce_abcdefghijklmnopqrstu", "x"),
                 "extension attribute name 'abcdefghijklmnopqrstu' is 21 characters long, more than 20");
         binary(cases, "source not a URI-reference", h -> h.put("ce_source", "/my context"),
@@ -192,6 +193,8 @@ final class MalformedEvents {
             h.remove("cloudEvents:subject");
             h.put("cloudevents_subject", "x");
         }, "header 'cloudevents_subject' is not an attribute header of the amqp binding");
+        amqp(cases, "attribute header with an empty name", h -> h.put("cloudEvents:", "x"),
+                "an extension attribute has an empty name");
         amqp(cases, "specversion as an AMQP double", h -> h.put("cloudEvents:specversion", 1.0d),
                 "header 'cloudEvents:specversion' is of type Double, which is not a type the AMQP binding gives the attribute 'specversion'");
         amqp(cases, "id as an AMQP long", h -> h.put("cloudEvents:id", 5L),
