@@ -135,6 +135,27 @@ public final class RabbitMqBroker implements AmqpBroker {
         LOG.info("RabbitMQ stopped");
     }
 
+    /**
+     * Ready and unacknowledged messages of every queue on vhost "/", as the node counts them
+     * ({@code rabbitmqctl list_queues}): name -> {ready, unacknowledged}. AMQP itself only tells a client the
+     * ready count, so this is how a test proves that no delivery is left unacknowledged.
+     */
+    public synchronized Map<String, long[]> queueDepths() {
+        Command.Result listed = Command.run(List.of(CTL.toString(), "list_queues", "--quiet", "--no-table-headers",
+                "name", "messages_ready", "messages_unacknowledged"), environment(), dir, Duration.ofSeconds(60));
+        if (!listed.ok()) {
+            throw unavailable("rabbitmqctl list_queues failed: " + listed.output(), null);
+        }
+        Map<String, long[]> depths = new HashMap<>();
+        for (String line : listed.output().split("\\R")) {
+            String[] columns = line.strip().split("\\s+");
+            if (columns.length == 3 && columns[1].matches("\\d+") && columns[2].matches("\\d+")) {
+                depths.put(columns[0], new long[] {Long.parseLong(columns[1]), Long.parseLong(columns[2])});
+            }
+        }
+        return depths;
+    }
+
     /** SIGKILL of the Erlang VM, as in a crash; epmd is stopped too so that start() begins clean. */
     public synchronized void kill() {
         if (node != null) {
