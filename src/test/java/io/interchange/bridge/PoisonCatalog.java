@@ -97,7 +97,7 @@ final class PoisonCatalog {
     record Good(String kind, Event event, boolean structured, boolean controlHeaders) {
     }
 
-    static final int GOOD_KINDS = 13;
+    static final int GOOD_KINDS = 15;
 
     /** The n-th valid event of a source; {@code amqp} adds the AMQP binding's own kinds. */
     static Good good(int n, String id, String source, boolean amqp) {
@@ -141,7 +141,11 @@ final class PoisonCatalog {
                     PoisonEvents.utf8("keyed " + id)).with("partitionkey", "pk-" + n % 3), false, false);
             case 12 -> new Good("structured, JSON data without datacontenttype", Event.of(id, source, type, null,
                     PoisonEvents.utf8("{\"implied\":\"" + id + "\"}")), true, false);
-            case 13 -> new Good("AMQP cloudEvents_ prefix", Event.of(id, source, type, "text/plain",
+            case 13 -> new Good("text data with Unicode noncharacters (U+FFFE, U+FFFF)", Event.of(id, source, type,
+                    "text/plain; charset=utf-8", PoisonEvents.utf8("nonchar \uFFFE and \uFFFF in " + id)), false, false);
+            case 14 -> new Good("a subject with a Unicode noncharacter (U+FFFF)", Event.of(id, source, type, "text/plain",
+                    PoisonEvents.utf8("subject " + id)).with("subject", "order-\uFFFF-" + n), false, false);
+            case 15 -> new Good("AMQP cloudEvents_ prefix", Event.of(id, source, type, "text/plain",
                     PoisonEvents.utf8("underscore " + id)).with("subject", "s-" + n), false, false);
             default -> new Good("AMQP native integer, boolean and timestamp", Event.of(id, source, type, "text/plain",
                     PoisonEvents.utf8("native " + id)).with("count", 7).with("flagged", false)

@@ -149,7 +149,8 @@ final class PoisonEvents {
             }
         }
         try {
-            return JSON.writeValueAsBytes(document);
+            // Noncharacters only as JSON escapes: SQS bodies cannot carry U+FFFE and U+FFFF themselves.
+            return utf8(JSON.writeValueAsString(document).replace("\uFFFE", "\\ufffe").replace("\uFFFF", "\\uffff"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -173,8 +174,10 @@ final class PoisonEvents {
      */
     static String sqsMode(Event event) {
         boolean text = event.data() != null && strictUtf8(event.data()).map(PoisonEvents::isSqsText).orElse(false);
-        boolean noEmpty = event.attributes().values().stream().noneMatch(v -> v.toString().isEmpty());
-        return text && noEmpty && event.attributes().size() <= 10 ? "binary" : "structured";
+        // An attribute SQS cannot carry (empty, or not SQS text) sends the event structured.
+        boolean attributes = event.attributes().values().stream().map(Object::toString)
+                .allMatch(v -> !v.isEmpty() && isSqsText(v));
+        return text && attributes && event.attributes().size() <= 10 ? "binary" : "structured";
     }
 
     private static boolean isSqsText(String text) {
