@@ -420,6 +420,10 @@ final class PoisonCatalog {
                     amqpOnly ? "not a CloudEvent: no ce_* headers" : c.reason()));
         }
         List<Map.Entry<String, Object>> valid = kafkaValid();
+        poisons.add(invalidForBoth("no CloudEvent at all: a plain payload without headers", List.of(),
+                PoisonEvents.utf8("just some bytes"), null, "not a CloudEvent: no ce_* headers and the content type is not set"));
+        poisons.add(invalidForBoth("repeated: ce_id twice with the same value", with(valid, header("ce_id", "x")), data(), "x",
+                "header 'ce_id' appears more than once"));
         poisons.add(invalidForBoth("repeated: ce_id and ce_ıd (a Unicode case twin)", with(valid, header("ce_ıd", "other")),
                 data(), "x", "differ only in letter case"));
         poisons.add(invalidForBoth("repeated: content-type and Content-Type", with(valid, header("Content-Type", "text/plain")),
@@ -595,6 +599,9 @@ final class PoisonCatalog {
                     c.reason()));
         }
         Map<String, Object> valid = amqpValid();
+        poisons.add(amqpInvalid("no CloudEvent at all: a plain payload without headers", new AmqpWire(null, Map.of(),
+                PoisonEvents.utf8("just some bytes")), null, "not a CloudEvent: no cloudEvents:* headers and the content type"
+                + " is not set"));
         poisons.add(amqpInvalid("repeated: cloudEvents:id and cloudEvents:ID", new AmqpWire("application/json",
                 with(valid, "cloudEvents:ID", "other"), data()), "x", "differ only in letter case"));
         poisons.add(amqpInvalid("repeated: cloudEvents:id and cloudevents:id", new AmqpWire("application/json",
@@ -723,6 +730,8 @@ final class PoisonCatalog {
         Map<String, MessageAttributeValue> valid = new LinkedHashMap<>();
         MalformedEvents.validKafkaHeaders("x").forEach((name, value) -> valid.put(name, PoisonEvents.text(value.toString())));
         String data = new String(data(), StandardCharsets.UTF_8);
+        poisons.add(sqsInvalid("no CloudEvent at all: a plain payload without attributes", new SqsWire(Map.of(),
+                "just some text"), null, "not a CloudEvent: no ce_* headers and the content type is not set"));
         poisons.add(sqsInvalid("repeated: ce_id and ce_ID", new SqsWire(with(valid, "ce_ID", PoisonEvents.text("other")), data),
                 "x", "differ only in letter case"));
         poisons.add(sqsInvalid("repeated: content-type and Content-Type", new SqsWire(with(valid, "Content-Type",
