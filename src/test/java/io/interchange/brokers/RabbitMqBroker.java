@@ -147,6 +147,24 @@ public final class RabbitMqBroker implements AmqpBroker {
         return result.output();
     }
 
+    /**
+     * Ready and unacknowledged messages of every queue on vhost "/", as the node counts them
+     * ({@code rabbitmqctl list_queues}): name -> {ready, unacknowledged}. AMQP itself only tells a client the
+     * ready count, so this is how a test proves that no delivery is left unacknowledged.
+     */
+    public synchronized Map<String, long[]> queueDepths() {
+        String listed = ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages_ready",
+                "messages_unacknowledged");
+        Map<String, long[]> depths = new HashMap<>();
+        for (String line : listed.split("\\R")) {
+            String[] columns = line.strip().split("\\s+");
+            if (columns.length == 3 && columns[1].matches("\\d+") && columns[2].matches("\\d+")) {
+                depths.put(columns[0], new long[] {Long.parseLong(columns[1]), Long.parseLong(columns[2])});
+            }
+        }
+        return depths;
+    }
+
     /** SIGKILL of the Erlang VM, as in a crash; epmd is stopped too so that start() begins clean. */
     public synchronized void kill() {
         if (node != null) {
