@@ -35,6 +35,8 @@ public final class RabbitMqBroker implements AmqpBroker {
 
     private final BrokerDir dir = BrokerDir.of("rabbitmq");
     private final int port = LoopbackPorts.free();
+    /** Mutual TLS: the broker requires a client certificate signed by the test CA ({@link TestTls}). */
+    private final int tlsPort = LoopbackPorts.free();
     private final int epmdPort = LoopbackPorts.free();
     private final int distributionPort = LoopbackPorts.free();
     private final String nodeName = "interchange-" + port + "@localhost";
@@ -62,6 +64,11 @@ public final class RabbitMqBroker implements AmqpBroker {
     @Override
     public int port() {
         return port;
+    }
+
+    /** The TLS listener (AMQPS); it requires a client certificate of the test CA. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     @Override
@@ -259,7 +266,14 @@ public final class RabbitMqBroker implements AmqpBroker {
                 default_permissions.write = .*
                 log.file.level = info
                 log.console = false
-                """.formatted(port, username, password));
+                listeners.ssl.default = 127.0.0.1:%d
+                ssl_options.cacertfile = %s
+                ssl_options.certfile = %s
+                ssl_options.keyfile = %s
+                ssl_options.verify = verify_peer
+                ssl_options.fail_if_no_peer_cert = true
+                """.formatted(port, username, password, tlsPort, TestTls.get().caPem(), TestTls.get().serverPem(),
+                TestTls.get().serverKey()));
     }
 
     private Path pidFile() {

