@@ -34,6 +34,7 @@ import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 
 /**
@@ -365,8 +366,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 boolean failed = exchange.isFailed();
                 if (failed) {
                     Exception cause = exchange.getException();
-                    LOG.warn("Route '{}' failed on {}-{} offset {}; it will be read again: {}", getRouteId(),
-                            record.topic(), record.partition(), offset, cause == null ? "rolled back" : cause.getMessage());
+                    LOG.warn("Route '{}' failed on {}-{} offset {}; it will be read again: {}{}", getRouteId(),
+                            record.topic(), record.partition(), offset, cause == null ? "rolled back" : cause.getMessage(),
+                            TraceContext.logSuffix(exchange));
                 }
                 p.completed(offset, failed);
                 window.remove(1, bytes);

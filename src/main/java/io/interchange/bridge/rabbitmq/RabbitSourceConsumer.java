@@ -29,6 +29,7 @@ import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 
 /**
@@ -265,9 +266,10 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     int failures = consecutiveFailures.incrementAndGet();
                     long backoff = new Backoff(endpoint.getRetryBackoffMillis(), endpoint.getMaxRetryBackoffMillis())
                             .after(failures);
-                    LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}", getRouteId(),
+                    LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}{}", getRouteId(),
                             endpoint.getExchangeName(), backoff,
-                            exchange.getException() == null ? "rolled back" : exchange.getException().getMessage());
+                            exchange.getException() == null ? "rolled back" : exchange.getException().getMessage(),
+                            TraceContext.logSuffix(exchange));
                     metrics.failed();
                     metrics.redelivered(1);
                     redeliveries.failed(identity);

@@ -29,6 +29,7 @@ import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -252,18 +253,19 @@ public class SqsSourceConsumer extends DefaultConsumer {
             exchange = createExchange(false);
             fill(exchange, message);
         } catch (RuntimeException e) {
-            failed(url, message, restOfGroup, e);
+            failed(url, message, restOfGroup, e, "");
             return;
         }
         metrics.received();
         getAsyncProcessor().process(exchange, doneSync -> {
             boolean failed = exchange.isFailed() || exchange.isRollbackOnly();
             Exception cause = exchange.getException();
+            String trace = failed ? TraceContext.logSuffix(exchange) : "";
             releaseExchange(exchange, false);
             if (failed) {
                 metrics.failed();
                 metrics.redelivered(1);
-                failed(url, message, restOfGroup, cause);
+                failed(url, message, restOfGroup, cause, trace);
             } else {
                 String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
                 metrics.completed(sent == null ? 0 : Long.parseLong(sent));
@@ -404,13 +406,13 @@ public class SqsSourceConsumer extends DefaultConsumer {
     }
 
     /** Not deleted: visible again after a backoff; the rest of its FIFO group is released unprocessed. */
-    private void failed(String url, Message message, Deque<Message> restOfGroup, Exception cause) {
+    private void failed(String url, Message message, Deque<Message> restOfGroup, Exception cause, String trace) {
         int receives = receiveCount(message);
         long backoff = new Backoff(endpoint.getRetryBackoffSeconds(), endpoint.getMaxRetryBackoffSeconds()).after(receives);
         int seconds = (int) Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, backoff));
-        LOG.warn("Route '{}' failed on SQS message {} of '{}' (receive {}); it is delivered again in {} s: {}",
+        LOG.warn("Route '{}' failed on SQS message {} of '{}' (receive {}); it is delivered again in {} s: {}{}",
                 getRouteId(), message.messageId(), endpoint.getQueueName(), receives, seconds,
-                cause == null ? "rolled back" : cause.getMessage());
+                cause == null ? "rolled back" : cause.getMessage(), trace);
         changeVisibility(url, message, seconds);
         int released = 0;
         long bytes = size(message);
