@@ -65,6 +65,8 @@ public class SagaLedger {
     private final Counter compensated;
     private final Counter failed;
     private final Counter unmatchedReplies;
+    /** Failed compensation and completion callbacks, by kind and participant ({@code kind|participant}). */
+    private final Map<String, Counter> failedCallbacks = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
 
     @Autowired
@@ -93,6 +95,12 @@ public class SagaLedger {
         Gauge.builder("interchange.saga.ledger.unknown", unknownCount, AtomicInteger::get)
                 .description("Sagas the ledger knows only from coordinator callbacks (started before a restart or"
                         + " by another replica)").register(meters);
+        // At 0 from the start for every configured participant: a counter that appears with its first failure
+        // at 1 shows no increase() to an alert rule.
+        for (String participant : properties.participants().keySet()) {
+            failedCallbacks(participant, "compensation");
+            failedCallbacks(participant, "completion");
+        }
     }
 
     public void started(String sagaId, String orderId) {
@@ -203,6 +211,9 @@ public class SagaLedger {
     }
 
     public void callbackEnded(String sagaId, String step, String kind, CallbackState state) {
+        if (state == CallbackState.FAILED) {
+            failedCallbacks(step, kind).increment();
+        }
         Saga saga = sagas.get(sagaId);
         if (saga == null) {
             return; // not claimed through this ledger (an entry is never evicted while its callback runs)
@@ -226,6 +237,15 @@ public class SagaLedger {
         if (kind.equals("compensation")) {
             settleCompensation(saga);
         }
+    }
+
+    private Counter failedCallbacks(String participant, String kind) {
+        return failedCallbacks.computeIfAbsent(kind + "|" + participant, key -> Counter
+                .builder("interchange.saga.callbacks.failed")
+                .description("Compensation or completion callbacks the participant did not confirm (it answered"
+                        + " failed, gave no reply in time, or the request was not published); the coordinator calls"
+                        + " them again later")
+                .tag("kind", kind).tag("participant", participant).register(meters));
     }
 
     public void unmatchedReply() {

@@ -143,13 +143,38 @@ class HelmChartTest {
             assertThat(map(map(hpa, "spec"), "scaleTargetRef")).containsEntry("name", name(gateway));
             assertThat(map(gateway, "spec")).as("HPA owns the replica count").doesNotContainKey("replicas");
         }
+        for (Map<String, Object> scaledObject : ofKind(docs, "ScaledObject")) {
+            assertThat(map(map(scaledObject, "spec"), "scaleTargetRef")).containsEntry("kind", "Deployment")
+                    .containsEntry("name", name(gateway));
+            assertThat(map(gateway, "spec")).as("KEDA owns the replica count").doesNotContainKey("replicas");
+        }
+        assertThat(ofKind(docs, "ScaledObject").size() + ofKind(docs, "HorizontalPodAutoscaler").size())
+                .as("one autoscaler at most").isLessThanOrEqualTo(1);
     }
 
     @ParameterizedTest(name = "it: should render no plaintext secret with {0}")
     @MethodSource("valuesFiles")
     void noPlaintextSecrets(String values) {
         List<Map<String, Object>> docs = render(values);
+        assertNoPlaintextSecrets(docs);
+    }
+
+    private static void assertNoPlaintextSecrets(List<Map<String, Object>> docs) {
         assertThat(ofKind(docs, "Secret")).as("the chart never renders a Secret").isEmpty();
+        for (Map<String, Object> auth : ofKind(docs, "TriggerAuthentication")) {
+            Map<String, Object> spec = map(auth, "spec");
+            assertThat(spec.keySet()).as(name(auth) + ": references only").isSubsetOf("secretTargetRef", "podIdentity");
+            for (Map<String, Object> ref : list(spec, "secretTargetRef")) {
+                assertThat(ref.keySet()).as(name(auth)).containsExactlyInAnyOrder("parameter", "name", "key");
+            }
+        }
+        for (Map<String, Object> scaledObject : ofKind(docs, "ScaledObject")) {
+            for (Map<String, Object> trigger : list(map(scaledObject, "spec"), "triggers")) {
+                assertThat(map(trigger, "metadata").keySet()).as("trigger metadata is plain text in the cluster")
+                        .doesNotContain("username", "password", "host", "ca", "cert", "key", "awsAccessKeyID",
+                                "awsSecretAccessKey");
+            }
+        }
         for (Map<String, Object> deployment : ofKind(docs, "Deployment")) {
             for (Map<String, Object> container : list(podSpec(deployment), "containers")) {
                 for (Map<String, Object> var : list(container, "env")) {
@@ -195,7 +220,8 @@ class HelmChartTest {
         assertThat(mounts).containsEntry("/app/routes", "routes").containsEntry("/app/config", "config");
         assertThat(map(volume(pod, "routes"), "configMap")).containsEntry("name", "interchange-routes");
         assertThat(map(volume(pod, "config"), "configMap")).containsEntry("name", FULLNAME + "-config");
-        assertThat(ofKind(docs, "ConfigMap")).extracting(HelmChartTest::name).containsExactly(FULLNAME + "-config");
+        assertThat(ofKind(docs, "ConfigMap")).extracting(HelmChartTest::name)
+                .containsExactlyInAnyOrder(FULLNAME + "-config", FULLNAME + "-dashboard");
         assertThat(map(byName(docs, "ConfigMap", FULLNAME + "-config"), "data")).containsKey("application-prod.yaml");
     }
 
@@ -421,6 +447,237 @@ class HelmChartTest {
                 .containsExactly(FULLNAME);
     }
 
+    // ---------------------------------------------------------------- KEDA, alerts, dashboard
+
+    private static final List<String> ADD_ON_KINDS = List.of("ScaledObject", "TriggerAuthentication", "PrometheusRule");
+
+    /** The production example scaled by KEDA on all three brokers instead of its HPA. */
+    private static List<String> productionWithKeda(String... more) {
+        List<String> args = new ArrayList<>(List.of("-f", CHART.resolve("ci/production-values.yaml").toString(),
+                "--set", "autoscaling.enabled=false", "--set", "keda.enabled=true",
+                "--set", "keda.triggers[0].type=kafka", "--set", "keda.triggers[0].consumerGroup=interchange-orders",
+                "--set", "keda.triggers[0].topic=orders.v1", "--set", "keda.triggers[0].lagThreshold=500",
+                "--set", "keda.triggers[1].type=rabbitmq", "--set", "keda.triggers[1].queueName=orders.created",
+                "--set", "keda.triggers[1].value=200",
+                "--set", "keda.triggers[2].type=aws-sqs-queue",
+                "--set", "keda.triggers[2].queueURL=https://sqs.eu-west-1.amazonaws.com/123456789012/orders-inbound.fifo",
+                "--set", "keda.triggers[2].queueLength=100",
+                "--set", "keda.rabbitmq.caKey=ca.crt", "--set", "keda.rabbitmq.tlsKey=keda-tls"));
+        for (String set : more) {
+            args.addAll(List.of("--set", set));
+        }
+        return args;
+    }
+
+    @Test
+    void itShouldRenderTheAddOnsOnlyWhenAsked() {
+        List<Map<String, Object>> none = render("default");
+        assertThat(kinds(none)).doesNotContainAnyElementsOf(ADD_ON_KINDS).doesNotContain("ConfigMap");
+
+        List<Map<String, Object>> rule = renderWith(List.of("--set", "prometheusRule.enabled=true"));
+        assertThat(kinds(rule)).contains("PrometheusRule").doesNotContain("ScaledObject", "TriggerAuthentication",
+                "ConfigMap");
+        List<Map<String, Object>> dashboard = renderWith(List.of("--set", "grafanaDashboard.enabled=true"));
+        assertThat(kinds(dashboard)).doesNotContainAnyElementsOf(ADD_ON_KINDS);
+        assertThat(ofKind(dashboard, "ConfigMap")).extracting(HelmChartTest::name).containsExactly(FULLNAME + "-dashboard");
+
+        // Only the triggers asked for, and only the TriggerAuthentications they need: plaintext Kafka needs none.
+        List<Map<String, Object>> kafkaOnly = renderWith(List.of("--set", "keda.enabled=true", "--set", "kafka.enabled=true",
+                "--set", "kafka.brokers=kafka:9092", "--set", "keda.triggers[0].type=kafka",
+                "--set", "keda.triggers[0].consumerGroup=g", "--set", "keda.triggers[0].topic=t",
+                "--set", "keda.triggers[0].lagThreshold=10"));
+        assertThat(kinds(kafkaOnly)).contains("ScaledObject").doesNotContain("TriggerAuthentication", "PrometheusRule",
+                "HorizontalPodAutoscaler");
+        Map<String, Object> trigger = list(map(byName(kafkaOnly, "ScaledObject", FULLNAME), "spec"), "triggers").get(0);
+        assertThat(trigger).doesNotContainKey("authenticationRef");
+        assertThat(map(trigger, "metadata")).containsEntry("bootstrapServers", "kafka:9092").containsEntry("topic", "t")
+                .containsEntry("consumerGroup", "g").containsEntry("lagThreshold", "10")
+                .doesNotContainKeys("tls", "sasl");
+    }
+
+    @Test
+    void itShouldScaleOnEveryBrokerWithTheSecretsTheGatewayAlreadyUses() {
+        List<Map<String, Object>> docs = renderWith(productionWithKeda());
+        Map<String, Object> spec = map(byName(docs, "ScaledObject", FULLNAME), "spec");
+        assertThat(spec).containsEntry("minReplicaCount", 1).containsEntry("maxReplicaCount", 6)
+                .containsEntry("pollingInterval", 30).containsEntry("cooldownPeriod", 300)
+                .doesNotContainKey("idleReplicaCount");
+        assertThat(kinds(docs)).doesNotContain("HorizontalPodAutoscaler");
+        List<Map<String, Object>> triggers = list(spec, "triggers");
+        assertThat(triggers).extracting(t -> t.get("type")).containsExactly("kafka", "rabbitmq", "aws-sqs-queue");
+
+        Map<String, Object> kafka = triggers.get(0);
+        assertThat(map(kafka, "metadata")).containsEntry("bootstrapServers", "b-1.msk.example.com:9096,b-2.msk.example.com:9096")
+                .containsEntry("tls", "enable").containsEntry("sasl", "scram_sha512");
+        Map<String, Object> rabbitmq = triggers.get(1);
+        assertThat(map(rabbitmq, "metadata")).containsEntry("mode", "QueueLength").containsEntry("protocol", "amqp")
+                .containsEntry("queueName", "orders.created").containsEntry("value", "200");
+        Map<String, Object> sqs = triggers.get(2);
+        assertThat(map(sqs, "metadata")).containsEntry("awsRegion", "eu-west-1").containsEntry("queueLength", "100")
+                .doesNotContainKey("identityOwner");
+
+        Map<String, Map<String, Object>> kafkaAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(kafka)));
+        assertThat(kafkaAuth.keySet()).containsExactlyInAnyOrder("username", "password", "ca");
+        assertThat(kafkaAuth.get("username")).containsEntry("name", "interchange-kafka-sasl").containsEntry("key", "username");
+        assertThat(kafkaAuth.get("password")).containsEntry("name", "interchange-kafka-sasl").containsEntry("key", "password");
+        assertThat(kafkaAuth.get("ca")).containsEntry("name", "interchange-kafka-truststore").containsEntry("key", "ca.crt");
+        Map<String, Map<String, Object>> rabbitAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(rabbitmq)));
+        assertThat(rabbitAuth.keySet()).containsExactlyInAnyOrder("host", "tls", "ca");
+        assertThat(rabbitAuth.get("host")).containsEntry("name", "interchange-rabbitmq").containsEntry("key", "amqp-uri");
+        assertThat(rabbitAuth.get("ca")).containsEntry("name", "interchange-rabbitmq-tls").containsEntry("key", "ca.crt");
+        Map<String, Object> sqsAuth = map(byName(docs, "TriggerAuthentication", authName(sqs)), "spec");
+        assertThat(map(sqsAuth, "podIdentity")).as("KEDA assumes the IRSA role of the gateway's ServiceAccount")
+                .containsEntry("provider", "aws").containsEntry("identityOwner", "workload");
+
+        // No Secret of its own: every one KEDA reads is one the gateway's pod already reads.
+        Set<String> podSecrets = new HashSet<>();
+        secretRefs(gatewayContainer(docs)).values().forEach(ref -> podSecrets.add((String) ref.get("name")));
+        list(podSpec(gatewayDeployment(docs)), "volumes").stream().filter(v -> v.get("secret") != null)
+                .forEach(v -> podSecrets.add((String) map(v, "secret").get("secretName")));
+        for (Map<String, Object> auth : ofKind(docs, "TriggerAuthentication")) {
+            secretTargets(auth).values().forEach(ref -> assertThat(podSecrets).as(name(auth)).contains((String) ref.get("name")));
+        }
+        assertNoPlaintextSecrets(docs);
+    }
+
+    @Test
+    void itShouldGiveKedaTheClientCertificateAndTheAccessKeysWhenTheGatewayUsesThem() {
+        List<Map<String, Object>> docs = renderWith(productionWithKeda("kafka.securityProtocol=SSL",
+                "kafka.tls.keystoreKey=keystore.p12", "sqs.credentials.source=secret",
+                "sqs.credentials.existingSecret=aws-keys", "keda.triggers[3].type=aws-sqs-queue",
+                "keda.triggers[3].queueURL=https://sqs.eu-west-1.amazonaws.com/123456789012/other",
+                "keda.triggers[3].queueLength=5", "keda.triggers[3].identityOwner=operator"));
+        List<Map<String, Object>> triggers = list(map(byName(docs, "ScaledObject", FULLNAME), "spec"), "triggers");
+        assertThat(map(triggers.get(0), "metadata")).containsEntry("tls", "enable").doesNotContainKey("sasl");
+        Map<String, Map<String, Object>> kafkaAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(triggers.get(0))));
+        assertThat(kafkaAuth.keySet()).containsExactlyInAnyOrder("ca", "cert", "key");
+        assertThat(kafkaAuth.get("cert")).containsEntry("name", "interchange-kafka-truststore").containsEntry("key", "user.crt");
+        assertThat(kafkaAuth.get("key")).containsEntry("key", "user.key");
+        Map<String, Map<String, Object>> sqsAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(triggers.get(2))));
+        assertThat(sqsAuth.get("awsAccessKeyID")).containsEntry("name", "aws-keys").containsEntry("key", "AWS_ACCESS_KEY_ID");
+        assertThat(sqsAuth.get("awsSecretAccessKey")).containsEntry("name", "aws-keys")
+                .containsEntry("key", "AWS_SECRET_ACCESS_KEY");
+        assertThat(map(triggers.get(3), "metadata")).containsEntry("identityOwner", "operator");
+        assertThat(triggers.get(3)).as("the KEDA operator's own role").doesNotContainKey("authenticationRef");
+        assertNoPlaintextSecrets(docs);
+    }
+
+    @Test
+    void itShouldKeepAGatewayRunningWithSagas() {
+        Map<String, Object> spec = map(byName(render("sagas-values.yaml"), "ScaledObject", FULLNAME), "spec");
+        assertThat(spec).containsEntry("minReplicaCount", 2).containsEntry("maxReplicaCount", 4)
+                .doesNotContainKey("idleReplicaCount");
+        // Without sagas a gateway may go idle at 0 replicas while nothing waits.
+        Map<String, Object> idle = map(byName(renderWith(productionWithKeda("keda.minReplicaCount=1",
+                "keda.idleReplicaCount=0", "keda.cooldownPeriod=600", "keda.fallback.failureThreshold=3",
+                "keda.fallback.replicas=2", "keda.behavior.scaleDown.stabilizationWindowSeconds=120")),
+                "ScaledObject", FULLNAME), "spec");
+        assertThat(idle).containsEntry("idleReplicaCount", 0).containsEntry("cooldownPeriod", 600);
+        assertThat(map(idle, "fallback")).containsEntry("failureThreshold", 3).containsEntry("replicas", 2);
+        assertThat(map(map(map(idle, "advanced"), "horizontalPodAutoscalerConfig"), "behavior").toString())
+                .contains("stabilizationWindowSeconds=120");
+    }
+
+    @Test
+    void itShouldAlertOnThisReleasesSeriesWithConfiguredThresholdsAndLabels() {
+        Map<String, Object> rule = byName(render("production-values.yaml"), "PrometheusRule", FULLNAME);
+        assertThat(map(rule, "metadata").get("labels")).asString().contains("release=kube-prometheus-stack");
+        Map<String, Map<String, Object>> alerts = alerts(rule);
+        assertThat(alerts.keySet()).as("no saga alerts without sagas").containsExactly("InterchangeDeadLetters",
+                "InterchangeDeadLettersFailing", "InterchangeConsumerStuck", "InterchangeConsumerDown",
+                "InterchangeBacklogGrowing");
+        String selector = "namespace=\"" + NAMESPACE + "\",service=\"" + FULLNAME + "-management\"";
+        for (Map.Entry<String, Map<String, Object>> alert : alerts.entrySet()) {
+            assertThat((String) alert.getValue().get("expr")).as(alert.getKey()).contains(selector);
+            assertThat(map(alert.getValue(), "labels")).as(alert.getKey()).containsEntry("team", "platform")
+                    .containsKey("severity");
+            assertThat(map(alert.getValue(), "annotations")).as(alert.getKey()).containsKeys("summary", "description");
+        }
+        assertThat((String) alerts.get("InterchangeBacklogGrowing").get("expr")).contains("> 5000")
+                .contains("[15m:1m]");
+        assertThat(map(alerts.get("InterchangeDeadLettersFailing"), "labels")).containsEntry("severity", "critical");
+        // A dead letter with a new reason starts a new series at 1: counted whole, not by increase().
+        assertThat((String) alerts.get("InterchangeDeadLetters").get("expr"))
+                .contains("unless interchange_dead_letters_total{" + selector + "} offset 10m");
+
+        Map<String, Map<String, Object>> sagaAlerts = alerts(byName(render("sagas-values.yaml"), "PrometheusRule", FULLNAME));
+        assertThat(sagaAlerts).containsKeys("InterchangeSagaBreakerOpen", "InterchangeSagaCompensationsFailing");
+        assertThat((String) sagaAlerts.get("InterchangeSagaCompensationsFailing").get("expr"))
+                .contains("kind=\"compensation\"");
+
+        Map<String, Map<String, Object>> tuned = alerts(byName(renderWith(List.of("--set", "prometheusRule.enabled=true",
+                "--set", "saga.enabled=true", "--set-string", "prometheusRule.metricSelector=job=\"gw\"",
+                "--set", "prometheusRule.rules.consumerDown.enabled=false",
+                "--set", "prometheusRule.rules.consumerStuck.progressAgeSeconds=900",
+                "--set", "prometheusRule.rules.consumerStuck.for=10m",
+                "--set", "prometheusRule.rules.breakerOpen.severity=page")), "PrometheusRule", FULLNAME));
+        assertThat(tuned).doesNotContainKey("InterchangeConsumerDown").containsKey("InterchangeSagaBreakerOpen");
+        assertThat((String) tuned.get("InterchangeConsumerStuck").get("expr"))
+                .contains("interchange_bridge_progress_age_seconds{job=\"gw\"} > 900").doesNotContain("namespace=");
+        assertThat(tuned.get("InterchangeConsumerStuck")).containsEntry("for", "10m");
+        assertThat(map(tuned.get("InterchangeSagaBreakerOpen"), "labels")).containsEntry("severity", "page");
+    }
+
+    @Test
+    void itShouldShipTheDashboardForTheGrafanaSidecar() throws IOException {
+        Map<String, Object> configMap = byName(render("production-values.yaml"), "ConfigMap", FULLNAME + "-dashboard");
+        Map<String, Object> metadata = map(configMap, "metadata");
+        assertThat(metadata).containsEntry("namespace", "monitoring");
+        assertThat(map(metadata, "labels")).containsEntry("grafana_dashboard", "1");
+        assertThat(map(metadata, "annotations")).containsEntry("grafana_folder", "Integration");
+        String json = (String) map(configMap, "data").get("interchange.json");
+        assertThat(json).isEqualTo(Files.readString(CHART.resolve("dashboards/interchange.json")).stripTrailing());
+        JsonNode dashboard = new ObjectMapper().readTree(json);
+        assertThat(dashboard.path("uid").asText()).isEqualTo("interchange-gateway");
+        List<String> titles = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> titles.add(panel.path("title").asText()));
+        assertThat(titles).contains("Throughput", "In flight", "Latency", "Backlog and lag", "Dead letters written",
+                "Consumers up", "Participant breakers", "Sagas", "Heap");
+
+        Map<String, Object> relabelled = byName(renderWith(List.of("--set", "grafanaDashboard.enabled=true",
+                "--set", "grafanaDashboard.labels.grafana_dashboard=null", "--set", "grafanaDashboard.labels.dashboards=ops")),
+                "ConfigMap", FULLNAME + "-dashboard");
+        assertThat(map(map(relabelled, "metadata"), "labels")).containsEntry("dashboards", "ops")
+                .doesNotContainKey("grafana_dashboard");
+        assertThat(map(relabelled, "metadata")).containsEntry("namespace", NAMESPACE);
+    }
+
+    @Test
+    void itShouldLintStrictWithEveryAddOnOn() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(helm, "lint", "--strict", CHART.toString()));
+        cmd.addAll(productionWithKeda("prometheusRule.enabled=true", "grafanaDashboard.enabled=true",
+                "saga.enabled=true", "lraCoordinator.enabled=true"));
+        Helm.Result result = run(cmd);
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.stdout()).contains("0 chart(s) failed");
+    }
+
+    private static String authName(Map<String, Object> trigger) {
+        return (String) map(trigger, "authenticationRef").get("name");
+    }
+
+    private static Map<String, Map<String, Object>> secretTargets(Map<String, Object> triggerAuthentication) {
+        Map<String, Map<String, Object>> refs = new LinkedHashMap<>();
+        for (Map<String, Object> ref : list(map(triggerAuthentication, "spec"), "secretTargetRef")) {
+            refs.put((String) ref.get("parameter"), ref);
+        }
+        return refs;
+    }
+
+    private static Map<String, Map<String, Object>> alerts(Map<String, Object> prometheusRule) {
+        Map<String, Map<String, Object>> alerts = new LinkedHashMap<>();
+        for (Map<String, Object> group : list(map(prometheusRule, "spec"), "groups")) {
+            for (Map<String, Object> rule : list(group, "rules")) {
+                alerts.put((String) rule.get("alert"), rule);
+            }
+        }
+        return alerts;
+    }
+
     // ---------------------------------------------------------------- validation rules
 
     static Stream<Arguments> invalidValues() {
@@ -487,6 +744,39 @@ class HelmChartTest {
                 Arguments.of("HPA minimum above maximum",
                         List.of("autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2"),
                         "autoscaling.minReplicas (5) is greater than autoscaling.maxReplicas (2)"),
+                Arguments.of("the HPA and KEDA at once",
+                        List.of("autoscaling.enabled=true", "keda.enabled=true", "kafka.enabled=true", "kafka.brokers=k:9092",
+                                "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",
+                                "keda.triggers[0].topic=t", "keda.triggers[0].lagThreshold=10"),
+                        "autoscaling.enabled and keda.enabled are both true"),
+                Arguments.of("KEDA without triggers", List.of("keda.enabled=true"),
+                        "keda.enabled=true needs at least one entry in keda.triggers"),
+                Arguments.of("KEDA minimum above maximum",
+                        List.of("keda.enabled=true", "keda.minReplicaCount=5", "keda.maxReplicaCount=2"),
+                        "keda.minReplicaCount (5) is greater than keda.maxReplicaCount (2)"),
+                Arguments.of("KEDA scaling a saga gateway to 0",
+                        List.of("keda.enabled=true", "keda.minReplicaCount=0", "saga.enabled=true"),
+                        "saga.enabled=true needs a running gateway at all times"),
+                Arguments.of("KEDA idling a saga gateway",
+                        List.of("keda.enabled=true", "keda.idleReplicaCount=0", "saga.enabled=true"),
+                        "saga.enabled=true needs a running gateway at all times"),
+                Arguments.of("a Kafka trigger without the gateway's Kafka",
+                        List.of("keda.enabled=true", "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",
+                                "keda.triggers[0].topic=t", "keda.triggers[0].lagThreshold=10"),
+                        "keda.triggers[0] is a kafka trigger but kafka.enabled=false"),
+                Arguments.of("a RabbitMQ trigger without the gateway's RabbitMQ",
+                        List.of("keda.enabled=true", "keda.triggers[0].type=rabbitmq",
+                                "keda.triggers[0].queueName=q", "keda.triggers[0].value=10"),
+                        "keda.triggers[0] is a rabbitmq trigger but rabbitmq.enabled=false"),
+                Arguments.of("an SQS trigger on the pod identity of the default chain",
+                        List.of("keda.enabled=true", "sqs.enabled=true", "sqs.region=eu-west-1",
+                                "sqs.credentials.source=default", "keda.triggers[0].type=aws-sqs-queue",
+                                "keda.triggers[0].queueURL=https://sqs.eu-west-1.amazonaws.com/1/q",
+                                "keda.triggers[0].queueLength=10"),
+                        "keda.triggers[0] (aws-sqs-queue) has identityOwner pod, but with sqs.credentials.source=default"),
+                Arguments.of("a RabbitMQ CA for KEDA without its tls switch",
+                        List.of("keda.enabled=true", "keda.rabbitmq.caKey=ca.crt"),
+                        "keda.rabbitmq.caKey needs rabbitmq.tls.existingSecret and keda.rabbitmq.tlsKey"),
                 Arguments.of("PDB with both minAvailable and maxUnavailable",
                         List.of("pdb.create=true", "pdb.minAvailable=1", "pdb.maxUnavailable=1"),
                         "pdb.minAvailable and pdb.maxUnavailable are both set"));
@@ -512,7 +802,9 @@ class HelmChartTest {
             "routes.files.orders\\.txt=x", "image.digest=latest", "ordersAuth.type=basic",
             "ordersAuth.jwt.jwsAlgorithms={HS256}", "ordersAuth.jwt.jwsAlgorithms={none}",
             "ordersAuth.jwt.issuerUri=ftp://idp.example.com", "ordersAuth.jwt.jwkSetUri=https://user:pw@idp/certs",
-            "ordersAuth.jwt.secret=x"})
+            "ordersAuth.jwt.secret=x", "keda.triggers[0].type=prometheus", "keda.triggers[0].type=kafka",
+            "keda.idleReplicaCount=1", "keda.minReplicaCount=-1", "prometheusRule.rules.consumerDown.for=soon",
+            "prometheusRule.rules.deadLetters.threshold=-1", "prometheusRule.metricSelector=}", "grafanaDashboard.json=x"})
     void schemaRejectsInvalidValues(String set) throws Exception {
         Helm.Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
         assertThat(result.exit()).as(result.all()).isNotZero();
