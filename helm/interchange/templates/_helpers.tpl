@@ -235,3 +235,32 @@ a queue's depth is the same seen from every replica, so the largest is taken. -1
 {{- define "interchange.prometheusRule.backlog" -}}
 (sum by (namespace, routeId, source) (interchange_bridge_backlog{ {{- . -}} ,source="kafka"} >= 0) or max by (namespace, routeId, source) (interchange_bridge_backlog{ {{- . -}} ,source!="kafka"} >= 0))
 {{- end }}
+
+{{/*
+The Secret holding the gateway's Kafka client certificate (mutual TLS): kafka.tls.keystoreSecret (Strimzi's
+KafkaUser Secret, say), else the truststore's; empty without kafka.tls.keystoreKey.
+*/}}
+{{- define "interchange.kafkaKeystoreSecret" -}}
+{{- if and .Values.kafka.enabled .Values.kafka.tls.keystoreKey -}}
+{{- default .Values.kafka.tls.existingSecret .Values.kafka.tls.keystoreSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "interchange.kafkaKeystoreMountPath" -}}
+{{- if .Values.kafka.tls.keystoreSecret -}}
+{{- .Values.kafka.tls.keystoreMountPath -}}
+{{- else -}}
+{{- .Values.kafka.tls.mountPath -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+OpenTelemetry resource attributes of the gateway's spans: where it runs, its version, and tracing.resourceAttributes.
+*/}}
+{{- define "interchange.otelResourceAttributes" -}}
+{{- $attributes := list (printf "k8s.namespace.name=%s" .Release.Namespace) (printf "service.version=%s" (.Values.image.tag | default .Chart.AppVersion)) -}}
+{{- range $key, $value := .Values.tracing.resourceAttributes -}}
+{{- $attributes = append $attributes (printf "%s=%s" $key $value) -}}
+{{- end -}}
+{{- join "," $attributes -}}
+{{- end -}}

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,11 +29,14 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 
 import com.rabbitmq.client.Channel;
+import com.sun.net.httpserver.HttpServer;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
@@ -59,7 +63,7 @@ import io.interchange.dev.DevGateway;
  * directory standing in for the container's file system; the image's routes/ and config/ under its /app), and
  * the working directory /app. It must become ready on the loopback brokers within two minutes, expose
  * Prometheus metrics, carry an order event through its routes (over the TLS, SASL and credentials of the values
- * file), and stop cleanly.
+ * file; with tracing on, its spans exported by OTLP to a collector the test runs), and stop cleanly.
  *
  * <p>The only values changed are the ones a platform team would change for its own cluster: broker addresses
  * (the loopback brokers of the test), user names that are plain values, the ports (8080/8081 may be taken on a
@@ -70,6 +74,10 @@ import io.interchange.dev.DevGateway;
 class ChartToApplicationIT {
 
     private static final Duration READY_WITHIN = Duration.ofMinutes(2);
+
+    /** OTLP/HTTP trace exports received, standing in for the cluster's OpenTelemetry collector. */
+    private static final List<byte[]> EXPORTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static HttpServer collector;
 
     static Stream<String> valuesFiles() throws IOException {
         try (Stream<Path> files = Files.list(Helm.CHART.resolve("ci"))) {
@@ -150,6 +158,11 @@ class ChartToApplicationIT {
             }
         }
         assertThat(Files.readString(log)).as("the stop in " + log).contains("Apache Camel 4.17.0 (interchange) shutdown");
+        if (!"text".equals(section(chartValues, "logging").getOrDefault("format", "text"))) {
+            assertThat(Files.readAllLines(log).stream().filter(line -> !line.startsWith("Picked up JAVA_TOOL_OPTIONS")))
+                    .as("JSON log lines in " + log).isNotEmpty()
+                    .allMatch(line -> line.startsWith("{") && line.endsWith("}"));
+        }
     }
 
     /** An order event produced to the routes' topic arrives where the routes of the values file put it. */
@@ -157,8 +170,15 @@ class ChartToApplicationIT {
         String id = "chart-" + valuesFile + "-" + UUID.randomUUID();
         boolean production = valuesFile.startsWith("production");
         String topic = production ? "orders.v1" : "orders";
+        // From a producer that traces (sampled): with tracing on, the gateway's spans join its trace.
+        String traceId = UUID.randomUUID().toString().replace("-", "");
         try (KafkaProducer<String, byte[]> producer = Brokers.kafka().producer()) {
-            producer.send(TestEvents.kafkaRecord(topic, "o-1", id, id)).get();
+            ProducerRecord<String, byte[]> record = TestEvents.kafkaRecord(topic, "o-1", id, id);
+            record.headers().add("traceparent", ("00-" + traceId + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+            producer.send(record).get();
+        }
+        if (enabled(values, "tracing")) {
+            await(() -> exported(traceId), "OTLP export of the event's spans to the collector");
         }
         if (!enabled(values, "rabbitmq")) {
             // minimal-values: the audit route copies the record
@@ -264,6 +284,9 @@ class ChartToApplicationIT {
                 set.addAll(List.of("--set", "postgresql.username=" + postgres.username()));
             }
         }
+        if (enabled(values, "tracing")) {
+            set.addAll(List.of("--set", "tracing.otlp.endpoint=http://127.0.0.1:" + collector().getAddress().getPort()));
+        }
         if (enabled(values, "saga")) {
             set.addAll(List.of("--set", "lraCoordinator.enabled=false",
                     "--set", "saga.coordinatorUrl=" + NarayanaLraCoordinator.shared().baseUrl(),
@@ -272,6 +295,50 @@ class ChartToApplicationIT {
                     "--set", "networkPolicy.externalCoordinatorFrom[0].ipBlock.cidr=127.0.0.1/32"));
         }
         return set;
+    }
+
+    private static synchronized HttpServer collector() {
+        if (collector == null) {
+            try {
+                collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot open a port for the OTLP collector", e);
+            }
+            collector.createContext("/v1/traces", exchange -> {
+                EXPORTS.add(exchange.getRequestBody().readAllBytes());
+                exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+                exchange.sendResponseHeaders(200, -1); // an empty ExportTraceServiceResponse
+                exchange.close();
+            });
+            collector.start();
+        }
+        return collector;
+    }
+
+    @AfterAll
+    static void stopCollector() {
+        if (collector != null) {
+            collector.stop(0);
+        }
+    }
+
+    /** Whether an OTLP export the collector received holds a span of the trace. */
+    private static boolean exported(String traceId) {
+        byte[] id = java.util.HexFormat.of().parseHex(traceId);
+        return EXPORTS.stream().anyMatch(body -> indexOf(body, id) >= 0);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** The Secrets a platform team creates before installing (docs/deployment.md), for the loopback brokers. */

@@ -276,9 +276,13 @@ class HelmChartTest {
                 .containsEntry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/interchange");
     }
 
-    /** Variables read by something other than the jar's application.yaml: the JVM, Spring Boot, the AWS SDK. */
+    /**
+     * Variables read by something other than the jar's application.yaml: the JVM, Spring Boot, the AWS SDK's and
+     * the OpenTelemetry SDK's configuration.
+     */
     private static final Set<String> READ_ELSEWHERE = Set.of("JAVA_TOOL_OPTIONS", "SPRING_PROFILES_ACTIVE",
-            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_RESOURCE_ATTRIBUTES");
 
     @Test
     void everyVariableTheChartRendersIsReadByTheGateway() throws IOException {
@@ -298,7 +302,9 @@ class HelmChartTest {
                 "--set", "lraCoordinator.enabled=true", "--set", "ordersAuth.type=jwt",
                 "--set", "ordersAuth.jwt.issuerUri=https://idp.example.com",
                 "--set", "ordersAuth.jwt.jwkSetUri=https://idp.example.com/jwks",
-                "--set", "ordersAuth.jwt.audiences[0]=orders"));
+                "--set", "ordersAuth.jwt.audiences[0]=orders", "--set", "tracing.enabled=true",
+                "--set", "tracing.otlp.endpoint=http://otel:4318", "--set", "tracing.otlp.headersSecret=otlp",
+                "--set", "logging.format=ecs", "--set", "logging.failureDetails=true"));
         Set<String> rendered = new HashSet<>();
         for (List<String> args : renders) {
             for (Map<String, Object> variable : list(gatewayContainer(renderWith(args)), "env")) {
@@ -306,10 +312,47 @@ class HelmChartTest {
             }
         }
         assertThat(rendered).as("variables rendered").contains("INTERCHANGE_KAFKA_SSL_KEYSTORE_LOCATION",
+                "OTEL_EXPORTER_OTLP_HEADERS", "INTERCHANGE_LOG_FORMAT", "INTERCHANGE_TRACING_ENABLED",
                 "INTERCHANGE_RABBITMQ_SSL_KEYSTORE_LOCATION", "INTERCHANGE_ORDERS_JWT_JWK_SET_URI",
                 "AWS_ACCESS_KEY_ID", "INTERCHANGE_LRA_COORDINATOR_URL");
         assertThat(rendered).as("variables the chart renders that nothing in the gateway reads "
                 + "(src/main/resources/application.yaml maps every INTERCHANGE_* variable)").isSubsetOf(read);
+    }
+
+    @Test
+    void itShouldMountAStrimziUserSecretAsTheKafkaKeystore() {
+        List<Map<String, Object>> docs = renderWith(List.of("-f", CHART.resolve("ci/production-values.yaml").toString(),
+                "--set", "kafka.securityProtocol=SSL", "--set", "kafka.tls.keystoreSecret=interchange-kafka-user",
+                "--set", "kafka.tls.keystoreKey=user.p12", "--set", "kafka.tls.keystorePasswordKey=user.password"));
+        Map<String, Object> container = gatewayContainer(docs);
+        assertThat(env(container)).containsEntry("INTERCHANGE_KAFKA_SSL_KEYSTORE_LOCATION",
+                "/etc/interchange/kafka-client-tls/user.p12")
+                .containsEntry("INTERCHANGE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/kafka-tls/truststore.p12");
+        assertThat(secretRefs(container).get("INTERCHANGE_KAFKA_SSL_KEYSTORE_PASSWORD"))
+                .containsEntry("name", "interchange-kafka-user").containsEntry("key", "user.password");
+        assertThat(mounts(container)).containsEntry("/etc/interchange/kafka-client-tls", "kafka-client-tls");
+        Map<String, Object> pod = podSpec(gatewayDeployment(docs));
+        assertThat(map(volume(pod, "kafka-client-tls"), "secret")).containsEntry("secretName", "interchange-kafka-user");
+        assertThat(list(map(volume(pod, "kafka-tls"), "secret"), "items")).as("the CA Secret holds only the truststore")
+                .extracting(item -> item.get("key")).containsExactly("truststore.p12");
+    }
+
+    @Test
+    void itShouldExportTracesWhereToldAndKeepTheirHeadersInASecret() {
+        Map<String, Object> container = gatewayContainer(renderWith(List.of("--set", "tracing.enabled=true",
+                "--set", "tracing.otlp.endpoint=http://otel-collector.observability:4318",
+                "--set", "tracing.otlp.headersSecret=otlp-auth", "--set-json", "tracing.samplingRatio=0.25",
+                "--set", "tracing.resourceAttributes.deployment\\.environment=prod")));
+        assertThat(env(container)).containsEntry("INTERCHANGE_TRACING_ENABLED", "true")
+                .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability:4318")
+                .containsEntry("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+                .containsEntry("OTEL_TRACES_SAMPLER_ARG", "0.25");
+        assertThat(env(container).get("OTEL_RESOURCE_ATTRIBUTES")).contains("k8s.namespace.name=" + NAMESPACE)
+                .contains("deployment.environment=prod");
+        assertThat(secretRefs(container).get("OTEL_EXPORTER_OTLP_HEADERS")).containsEntry("name", "otlp-auth")
+                .containsEntry("key", "otlp-headers");
+        assertThat(env(gatewayContainer(render("default")))).doesNotContainKeys("INTERCHANGE_TRACING_ENABLED",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "INTERCHANGE_LOG_FORMAT");
     }
 
     @Test
@@ -707,6 +750,20 @@ class HelmChartTest {
                         "config.files and config.existingConfigMap are both set"),
                 Arguments.of("Kafka without brokers",
                         List.of("kafka.enabled=true"), "kafka.enabled=true needs kafka.brokers"),
+                Arguments.of("a Kafka keystore in no Secret",
+                        List.of("kafka.enabled=true", "kafka.brokers=k:9093", "kafka.securityProtocol=SSL",
+                                "kafka.tls.keystoreKey=user.p12"),
+                        "kafka.tls.keystoreKey needs the Secret that holds it"),
+                Arguments.of("a Kafka keystore Secret without its key",
+                        List.of("kafka.enabled=true", "kafka.brokers=k:9093", "kafka.securityProtocol=SSL",
+                                "kafka.tls.keystoreSecret=kafka-user"),
+                        "kafka.tls.keystoreSecret is set without kafka.tls.keystoreKey"),
+                Arguments.of("a Kafka client certificate without TLS",
+                        List.of("kafka.enabled=true", "kafka.brokers=k:9092", "kafka.tls.keystoreSecret=kafka-user",
+                                "kafka.tls.keystoreKey=user.p12"),
+                        "kafka.tls.keystoreKey is set but kafka.securityProtocol=PLAINTEXT does not use TLS"),
+                Arguments.of("tracing without a collector",
+                        List.of("tracing.enabled=true"), "tracing.enabled=true needs tracing.otlp.endpoint"),
                 Arguments.of("Kafka SASL without a Secret",
                         List.of("kafka.enabled=true", "kafka.brokers=k:9092", "kafka.securityProtocol=SASL_SSL"),
                         "kafka.securityProtocol=SASL_SSL needs kafka.sasl.existingSecret"),
