@@ -47,10 +47,14 @@ import io.interchange.security.IngressHeaders;
  *
  * <p>What a record went through survives re-reads, rebalances and restarts in the commit metadata
  * ({@link OffsetNote}): its attempt count and first failure, and a lease that bounds which records may be
- * in flight. A new owner that finds records possibly in flight under a lease it did not hand over cleanly
- * (the last owner died) reads them carefully: one at a time, each start recorded before it goes out, so a
- * record that kills the gateway is counted and, once it has done so {@code max-attempts} times,
- * dead-lettered unprocessed ({@link DeadLetterHeaders#UNSETTLED_ATTEMPTS}).
+ * in flight. A new owner that finds records possibly in flight under a lease the last owner did not hand
+ * over cleanly (it died) reads on at full speed but marks them suspect in its own commits; an owner that
+ * finds suspect records under an unclean lease again (two deaths in a row there) reads them carefully: one
+ * at a time, each start recorded before it goes out, so a record that kills the gateway is counted and,
+ * once it has done so {@code max-attempts} times, dead-lettered unprocessed
+ * ({@link DeadLetterHeaders#UNSETTLED_ATTEMPTS}). One death costs no careful reading: the first is
+ * rarely the records' doing, and reading a lease's worth of records per partition one at a time after
+ * every pod loss would hold the stream back for minutes.
  */
 public class KafkaSourceConsumer extends DefaultConsumer {
 
@@ -179,6 +183,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private final Map<TopicPartition, Long> leases = new HashMap<>();
         /** Partitions read carefully (one record at a time) below this offset, after an unclean handover. */
         private final Map<TopicPartition, Long> careful = new HashMap<>();
+        /** Offsets below which records lay under a lease a dead owner left: a second death there is the records'. */
+        private final Map<TopicPartition, Long> suspect = new HashMap<>();
         /** Careful partitions paused while their one record is in flight. */
         private final Set<TopicPartition> carefulWaiting = new HashSet<>();
         private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
@@ -314,7 +320,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             boolean again = retry != null && retry.offset == offset;
             // The lease keeps covering the whole careful range: dying now, the next owner reads it carefully too.
             OffsetNote note = new OffsetNote((again ? retry.attempt : 0) + 1, (again ? retry.abandoned : 0) + 1,
-                    again ? retry.firstFailureMillis : 0, Math.max(leases.getOrDefault(partition, 0L), offset + 1));
+                    again ? retry.firstFailureMillis : 0, Math.max(leases.getOrDefault(partition, 0L), offset + 1),
+                    suspectAbove(partition, offset));
             return commit(partition, offset, note);
         }
 
@@ -476,7 +483,13 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             Retry retry = retries.get(partition);
             boolean at = retry != null && retry.offset == offset;
             return new OffsetNote(at ? retry.attempt : 0, at ? retry.abandoned : 0, at ? retry.firstFailureMillis : 0,
-                    leases.getOrDefault(partition, 0L)).encode();
+                    leases.getOrDefault(partition, 0L), suspectAbove(partition, offset)).encode();
+        }
+
+        /** The end of the suspect range if {@code offset} lies in it, else 0. */
+        private long suspectAbove(TopicPartition partition, long offset) {
+            long end = suspect.getOrDefault(partition, 0L);
+            return end > offset ? end : 0;
         }
 
         private void commitIfDue(boolean sync) {
@@ -598,6 +611,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
             if (!partitions.isEmpty()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed(new HashSet<>(partitions));
+                Map<TopicPartition, OffsetAndMetadata> marks = new HashMap<>();
                 long now = System.nanoTime();
                 committed.forEach((partition, offset) -> {
                     if (offset == null) {
@@ -610,15 +624,44 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                                 note.firstFailure()));
                     }
                     if (note.lease() > offset.offset()) {
-                        careful.put(partition, note.lease());
                         leases.put(partition, note.lease());
-                        LOG.warn("Route '{}': the last owner of {} stopped with records up to offset {} possibly in"
-                                + " flight; reading them one at a time", getRouteId(), partition, note.lease() - 1);
+                        suspect.put(partition, Math.max(note.lease(), note.suspect()));
+                        if (note.suspect() > offset.offset()) {
+                            careful.put(partition, note.suspect());
+                            LOG.warn("Route '{}': the owners of {} stopped twice in a row with records up to offset {}"
+                                    + " possibly in flight; reading them one at a time", getRouteId(), partition,
+                                    note.suspect() - 1);
+                        } else {
+                            LOG.info("Route '{}': the last owner of {} stopped with records up to offset {} possibly"
+                                    + " in flight; reading on, one at a time should this owner stop there too",
+                                    getRouteId(), partition, note.lease() - 1);
+                        }
+                        marks.put(partition, new OffsetAndMetadata(offset.offset(), note(partition, offset.offset())));
                     }
                 });
+                markSuspect(marks);
             }
             if (pausedForBackpressure) {
                 kafka.pause(partitions);
+            }
+        }
+
+        /**
+         * Records the suspect ranges before anything under them is dispatched; where that fails, they are read
+         * carefully at once, which is what another death there would lead to.
+         */
+        private void markSuspect(Map<TopicPartition, OffsetAndMetadata> marks) {
+            if (marks.isEmpty()) {
+                return;
+            }
+            try {
+                kafka.commitSync(marks);
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException e) {
+                LOG.warn("Route '{}': could not record the records its last owner left in flight ({}); reading them"
+                        + " one at a time", getRouteId(), e.getMessage());
+                marks.keySet().forEach(partition -> careful.putIfAbsent(partition, leases.get(partition)));
             }
         }
 
@@ -636,6 +679,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             retries.remove(partition);
             leases.remove(partition);
             careful.remove(partition);
+            suspect.remove(partition);
             carefulWaiting.remove(partition);
             lastCommitted.remove(partition);
         }
