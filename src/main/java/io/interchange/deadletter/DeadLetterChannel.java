@@ -312,7 +312,7 @@ public class DeadLetterChannel implements Processor {
     }
 
     private static HeaderAllowList sqsAllowList(Exchange copy, DeadLetterDestination destination) {
-        org.apache.camel.Endpoint endpoint = copy.getContext().getEndpoint(destination.uri());
+        org.apache.camel.Endpoint endpoint = DeadLetterDestination.unwrap(copy.getContext().getEndpoint(destination.uri()));
         return HeaderAllowList.parse(endpoint instanceof SqsEndpoint sqs ? sqs.getAllowedHeaders() : HeaderAllowList.DEFAULT);
     }
 
