@@ -17,7 +17,8 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * stock components do, so readiness sees it) and as the state its supervisor keeps:
  * <ul>
  * <li>readiness is DOWN while the consumer is connecting, restarting, stopped behind a started route,
- * after {@value #RESTARTS_DOWN} restarts within {@code 5 minutes}, or stuck: messages wait (at the broker
+ * after {@value #RESTARTS_DOWN} restarts within {@code 5 minutes} (a source that fails again each time it ran;
+ * the attempts to reconnect while its broker is away are one restart), or stuck: messages wait (at the broker
  * or in flight) and none completed for {@code stuckAfter};</li>
  * <li>liveness is DOWN only when restarting in the process cannot help: the consumer's thread did not come
  * back from a call for {@code hungAfter} (blocked in a client library), so the process must be replaced.</li>
@@ -110,10 +111,15 @@ public final class SourceHealth extends AbstractHealthCheck {
     }
 
     public synchronized void restarting(Throwable cause) {
+        // Another attempt of a restart in progress (its broker still away) is not another restart: counted, a
+        // 10-second outage would keep readiness DOWN for the whole window after the source is back.
+        boolean again = state == State.RESTARTING;
         state = State.RESTARTING;
         lastError = cause == null ? null : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         long now = System.nanoTime();
-        restarts.addLast(now);
+        if (!again) {
+            restarts.addLast(now);
+        }
         while (!restarts.isEmpty() && now - restarts.peekFirst() > RESTART_WINDOW.toNanos()) {
             restarts.pollFirst();
         }
