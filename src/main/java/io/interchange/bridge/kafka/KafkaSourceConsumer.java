@@ -188,6 +188,13 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         /** Careful partitions paused while their one record is in flight. */
         private final Set<TopicPartition> carefulWaiting = new HashSet<>();
         private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
+        /** The highest offset per partition that Kafka confirmed storing. */
+        private final Map<TopicPartition, Long> stored = new HashMap<>();
+        /**
+         * Offsets an asynchronous commit failed to store (the broker away): committed again when the next commit is
+         * due even if nothing completed since, or the group's lag would stay behind what was delivered for good.
+         */
+        private final Map<TopicPartition, Long> recommit = new HashMap<>();
         private final InFlightWindow window = new InFlightWindow(endpoint.getMaxInFlight(), endpoint.getMaxInFlightBytes());
         private volatile boolean pausedForBackpressure;
         private long nextCommit;
@@ -510,17 +517,28 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     }
                 }
             });
+            recommit.forEach((partition, offset) -> {
+                if (progress.containsKey(partition) && !offsets.containsKey(partition)
+                        && offset > stored.getOrDefault(partition, -1L)) {
+                    offsets.put(partition, new OffsetAndMetadata(offset, note(partition, offset)));
+                }
+            });
+            recommit.clear();
             if (offsets.isEmpty()) {
                 return;
             }
             if (sync) {
                 kafka.commitSync(offsets);
+                offsets.forEach((partition, offset) -> stored.merge(partition, offset.offset(), Math::max));
             } else {
+                // Callbacks run on this thread, inside a later poll or commit.
                 kafka.commitAsync(offsets, (committed, error) -> {
                     if (error != null) {
-                        // A later commit covers these offsets; at worst they are read again.
-                        LOG.warn("Offset commit for route '{}' failed: {}", getRouteId(), error.getMessage());
+                        LOG.warn("Offset commit for route '{}' failed, trying again: {}", getRouteId(),
+                                error.getMessage());
                     }
+                    offsets.forEach((partition, offset) -> (error == null ? stored : recommit).merge(partition,
+                            offset.offset(), Math::max));
                 });
             }
         }
@@ -534,6 +552,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             try {
                 kafka.commitSync(Map.of(partition, new OffsetAndMetadata(offset, note)));
                 lastCommitted.put(partition, offset);
+                stored.merge(partition, offset, Math::max);
                 return true;
             } catch (WakeupException e) {
                 throw e;
@@ -576,7 +595,10 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
             // Closing the consumer revokes the partitions and hands them over again: from here, not from an older
             // commit (that would read again what is already delivered).
-            offsets.forEach((partition, offset) -> lastCommitted.put(partition, offset.offset()));
+            offsets.forEach((partition, offset) -> {
+                lastCommitted.put(partition, offset.offset());
+                stored.merge(partition, offset.offset(), Math::max);
+            });
         }
 
         /** Waits, bounded, until the route settled every record in flight of these partitions. */
@@ -682,6 +704,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             suspect.remove(partition);
             carefulWaiting.remove(partition);
             lastCommitted.remove(partition);
+            stored.remove(partition);
+            recommit.remove(partition);
         }
     }
 
