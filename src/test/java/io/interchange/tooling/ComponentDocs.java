@@ -98,9 +98,7 @@ public final class ComponentDocs {
         }
         List<Map.Entry<String, JsonNode>> componentOptions = options(metadata.path("componentProperties"));
         if (!componentOptions.isEmpty()) {
-            String scheme = metadata.path("component").path("scheme").asText();
-            out.append("\nComponent options (`camel.component.").append(scheme)
-                    .append(".*`; the gateway sets them from its own settings):\n\n")
+            out.append("\nComponent options (the gateway sets them on its component bean from its own settings):\n\n")
                     .append("| Option | Type | Default | Description |\n| --- | --- | --- | --- |\n");
             for (Map.Entry<String, JsonNode> option : componentOptions) {
                 JsonNode o = option.getValue();
