@@ -6,11 +6,12 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
-import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.apache.camel.support.DefaultConsumer;
+import org.apache.camel.support.HealthCheckComponent;
 
 /**
  * How one source consumer is doing, as a Camel consumer health check (set on the consumer the way the
@@ -66,16 +67,25 @@ public final class SourceHealth extends AbstractHealthCheck {
         };
     }
 
-    /** Registers the liveness side with Camel's health registry (the consumer carries the readiness side). */
-    public void register(CamelContext camelContext) {
-        HealthCheckRegistry registry = HealthCheckRegistry.get(camelContext);
+    /**
+     * Hands the readiness side to the consumer and registers the liveness side, the way camel-kafka's consumer
+     * does it: Camel's consumers health-check repository wraps the consumer's own check, and the component's
+     * {@code healthCheckConsumerEnabled} option ({@link HealthCheckComponent}) turns both sides off. The state
+     * is kept either way: the supervisor and the metrics read it.
+     */
+    public void attach(DefaultConsumer consumer, HealthCheckComponent component) {
+        boolean enabled = component.isHealthCheckConsumerEnabled();
+        setEnabled(enabled);
+        liveness.setEnabled(enabled);
+        consumer.setHealthCheck(this);
+        HealthCheckRegistry registry = HealthCheckRegistry.get(consumer.getEndpoint().getCamelContext());
         if (registry != null) {
             registry.register(liveness);
         }
     }
 
-    public void unregister(CamelContext camelContext) {
-        HealthCheckRegistry registry = HealthCheckRegistry.get(camelContext);
+    public void detach(DefaultConsumer consumer) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(consumer.getEndpoint().getCamelContext());
         if (registry != null) {
             registry.unregister(liveness);
         }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,6 +40,7 @@ import org.apache.camel.model.ToDefinition;
 import org.apache.camel.model.ToDynamicDefinition;
 import org.apache.camel.spi.HeaderFilterStrategy;
 import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.DefaultEndpoint;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.DefaultInterceptSendToEndpoint;
@@ -208,6 +210,21 @@ final class GatewayUnderTest implements AutoCloseable {
     }
 
     private void replaceSourceAndSinks(RouteDefinition route) throws Exception {
+        // A route made from a template has the template's parameters as local properties, as Camel resolves them.
+        PropertiesComponent properties = camel.getPropertiesComponent();
+        if (route.getTemplateParameters() != null) {
+            Properties parameters = new Properties();
+            parameters.putAll(route.getTemplateParameters());
+            properties.setLocalProperties(parameters);
+        }
+        try {
+            findSourceAndSinks(route);
+        } finally {
+            properties.setLocalProperties(null);
+        }
+    }
+
+    private void findSourceAndSinks(RouteDefinition route) throws Exception {
         String routeId = route.getRouteId();
         String sourceUri = camel.resolvePropertyPlaceholders(route.getInput().getEndpointUri());
         String scheme = sourceUri.substring(0, sourceUri.indexOf(':'));
@@ -235,14 +252,13 @@ final class GatewayUnderTest implements AutoCloseable {
             if (broker == null) {
                 continue;
             }
-            String name = step.hasCustomIdAssigned() ? step.getId() : withoutOptions(uri);
+            String name = step.hasCustomIdAssigned() ? camel.resolvePropertyPlaceholders(step.getId()) : withoutOptions(uri);
             if (sinks.containsKey(name) || routeSinks.containsKey(name)) {
                 throw new IllegalStateException("Two sinks are named '" + name + "': give the steps ids");
             }
             int number = sinks.size() + routeSinks.size();
-            if (!step.hasCustomIdAssigned()) {
-                step.setId("route-test-sink-" + number);
-            }
+            // Woven by an id of its own: the id a template gives a step is a placeholder until the route is made.
+            step.setId("route-test-sink-" + number);
             MockEndpoint mock = camel.getEndpoint(SINK_MOCK + number, MockEndpoint.class);
             routeSinks.put(name, new Sink(name, uri, broker, mock));
             mocksByStepId.put(step.getId(), mock.getEndpointUri());

@@ -37,6 +37,8 @@ record RouteTestFile(Path path, List<Path> routeFiles, Map<String, String> confi
     static final String DEAD_LETTERS = "dead-letters";
     /** The route configuration file every test loads, like the gateway, when it exists. */
     static final String DEAD_LETTER_POLICY = "dead-letter.yaml";
+    /** The route templates the bridge routes are made of; loaded with every test file, as the gateway loads it. */
+    static final String BRIDGE_TEMPLATES = "bridge-templates.yaml";
 
     private static final Set<String> FILE_KEYS = Set.of("routes", "config", "endpoints", "fixtures", "tests");
     private static final Set<String> CASE_KEYS = Set.of("name", "config", "sinks", "send", "expect");
@@ -143,9 +145,11 @@ record RouteTestFile(Path path, List<Path> routeFiles, Map<String, String> confi
                 routeFiles.add(extra);
             }
         }
-        Path policy = routesDir.resolve(DEAD_LETTER_POLICY);
-        if (Files.exists(policy) && !routeFiles.contains(policy)) {
-            routeFiles.add(policy);
+        for (String always : List.of(DEAD_LETTER_POLICY, BRIDGE_TEMPLATES)) {
+            Path shared = routesDir.resolve(always);
+            if (Files.exists(shared) && !routeFiles.contains(shared)) {
+                routeFiles.add(shared);
+            }
         }
         Map<String, String> config = file.containsKey("config") ? config(file.get("config")) : Map.of();
         Map<String, String> endpoints = new LinkedHashMap<>();

@@ -88,6 +88,7 @@ class RouteTestRunnerTest {
         Path routes = Files.createDirectories(folder.resolve("routes/tests"));
         Files.copy(Path.of("routes/orders-kafka-to-rabbitmq.yaml"), folder.resolve("routes/orders-kafka-to-rabbitmq.yaml"));
         Files.copy(Path.of("routes/dead-letter.yaml"), folder.resolve("routes/dead-letter.yaml"));
+        Files.copy(Path.of("routes/bridge-templates.yaml"), folder.resolve("routes/bridge-templates.yaml"));
         Path testFile = routes.resolve("orders-kafka-to-rabbitmq.test.yaml");
         Files.writeString(testFile, FILE);
         file = RouteTestFile.read(testFile);

@@ -73,11 +73,10 @@ public class KafkaSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        SourceSupervision supervision = ((KafkaSourceComponent) endpoint.getComponent()).supervision();
+        SourceSupervision supervision = ((KafkaSourceComponent) endpoint.getComponent()).getSupervision();
         health = supervision.health(getRouteId());
         health.backlog(() -> workers.stream().mapToLong(w -> w.lag).sum() + inFlight());
-        setHealthCheck(health);
-        health.register(getEndpoint().getCamelContext());
+        health.attach(this, (KafkaSourceComponent) endpoint.getComponent());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight, health);
         for (int i = 0; i < endpoint.getConsumersCount(); i++) {
             Worker worker = new Worker(getRouteId() + "-" + i, supervision);
@@ -99,7 +98,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         workers.clear();
         if (health != null) {
             health.stopped();
-            health.unregister(getEndpoint().getCamelContext());
+            health.detach(this);
         }
         super.doStop();
     }
