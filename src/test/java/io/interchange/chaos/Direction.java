@@ -139,7 +139,7 @@ public enum Direction {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.putAll(source.gatewaySettings());
         settings.putAll(sink.gatewaySettings());
-        settings.put("camel.main.routes-include-pattern", "file:routes/" + routeId + ".yaml,file:routes/dead-letter.yaml");
+        settings.put("camel.main.routes-include-pattern", "file:routes/" + routeId + ".yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
         String in = names.in(source);
         String out = names.out(sink);
         switch (this) {
