@@ -1,6 +1,7 @@
 package io.interchange.bridge.kafka;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -184,6 +185,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private final Map<TopicPartition, Long> careful = new HashMap<>();
         /** Offsets below which records lay under a lease a dead owner left: a second death there is the records'. */
         private final Map<TopicPartition, Long> suspect = new HashMap<>();
+        /** Records fetched for careful partitions and not dispatched yet, oldest first. */
+        private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> held = new HashMap<>();
         /** Careful partitions paused while their one record is in flight. */
         private final Set<TopicPartition> carefulWaiting = new HashSet<>();
         private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
@@ -284,21 +287,19 @@ public class KafkaSourceConsumer extends DefaultConsumer {
 
         private void dispatchAll(TopicPartition partition, List<ConsumerRecord<String, byte[]>> records,
                 PartitionProgress p) {
-            for (ConsumerRecord<String, byte[]> record : records) {
+            for (int i = 0; i < records.size(); i++) {
+                ConsumerRecord<String, byte[]> record = records.get(i);
                 if (p.failedOffset() >= 0) {
                     return; // the partition is read again from the failed record
                 }
                 Long carefulUntil = careful.get(partition);
                 if (carefulUntil != null && record.offset() < carefulUntil) {
-                    // One record at a time: the rest of the batch is fetched again once it is settled.
-                    if (p.outstanding() == 0 && recordStart(partition, record.offset())) {
-                        dispatch(record, p);
-                        kafka.seek(partition, record.offset() + 1);
-                    } else {
-                        kafka.seek(partition, record.offset());
-                    }
+                    // One record at a time, from what this fetch brought: fetching again for each record would
+                    // wait out fetch.max.wait.ms whenever the other partitions have nothing to fetch.
+                    held.computeIfAbsent(partition, k -> new ArrayDeque<>()).addAll(records.subList(i, records.size()));
                     kafka.pause(List.of(partition));
                     carefulWaiting.add(partition);
+                    dispatchHeld(partition, p);
                     return;
                 }
                 if (carefulUntil != null) {
@@ -396,24 +397,44 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         }
 
         private void resumeCareful() {
-            if (carefulWaiting.isEmpty()) {
-                return;
-            }
-            List<TopicPartition> resumable = new ArrayList<>();
-            carefulWaiting.removeIf(partition -> {
+            for (TopicPartition partition : new ArrayList<>(carefulWaiting)) {
                 PartitionProgress p = progress.get(partition);
                 if (p == null) {
-                    return true;
+                    carefulWaiting.remove(partition);
+                    held.remove(partition);
+                } else {
+                    dispatchHeld(partition, p);
                 }
-                if (p.outstanding() > 0) {
-                    return false;
+            }
+        }
+
+        /**
+         * A careful partition, paused, once its one record in flight settled: the next held record goes out, its
+         * start recorded first; past the careful range the rest goes at full speed; with nothing held the partition
+         * is fetched again.
+         */
+        private void dispatchHeld(TopicPartition partition, PartitionProgress p) {
+            if (p.outstanding() > 0 || p.failedOffset() >= 0) {
+                return;
+            }
+            ArrayDeque<ConsumerRecord<String, byte[]>> queue = held.get(partition);
+            ConsumerRecord<String, byte[]> next = queue == null ? null : queue.peekFirst();
+            Long carefulUntil = careful.get(partition);
+            if (next != null && carefulUntil != null && next.offset() < carefulUntil) {
+                if (recordStart(partition, next.offset())) {
+                    queue.pollFirst();
+                    dispatch(next, p);
                 }
-                if (!pausedForFailure.contains(partition) && !pausedForBackpressure) {
-                    resumable.add(partition);
-                }
-                return true;
-            });
-            kafka.resume(resumable);
+                return; // a failed start is tried again on the next turn
+            }
+            held.remove(partition);
+            carefulWaiting.remove(partition);
+            if (!pausedForFailure.contains(partition) && !pausedForBackpressure) {
+                kafka.resume(List.of(partition));
+            }
+            if (next != null) {
+                dispatchAll(partition, new ArrayList<>(queue), p);
+            }
         }
 
         private void handleFailures() {
@@ -438,6 +459,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     p.takeCommittable();
                     commit(partition, failed, note(partition, failed));
                     kafka.seek(partition, failed);
+                    // Held careful records come again from the seek.
+                    held.remove(partition);
+                    carefulWaiting.remove(partition);
                     metrics.redelivered(p.dispatchedSince(failed));
                     p.reset();
                 }
@@ -702,6 +726,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             careful.remove(partition);
             suspect.remove(partition);
             carefulWaiting.remove(partition);
+            held.remove(partition);
             lastCommitted.remove(partition);
             stored.remove(partition);
             recommit.remove(partition);
