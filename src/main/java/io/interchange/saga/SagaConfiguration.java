@@ -5,8 +5,10 @@ import org.apache.camel.spi.CamelContextCustomizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
@@ -50,6 +52,21 @@ public class SagaConfiguration {
     @Bean
     SagaResponses sagaResponses(SagaLedger ledger) {
         return new SagaResponses(ledger);
+    }
+
+    @Bean
+    SagaOrders sagaOrders() {
+        return new SagaOrders();
+    }
+
+    /** Only on {@code /orders}, after authentication (an unauthenticated body is never read). */
+    @Bean
+    FilterRegistrationBean<OrderBodyLimitFilter> orderBodyLimit(OrdersProperties orders) {
+        FilterRegistrationBean<OrderBodyLimitFilter> registration =
+                new FilterRegistrationBean<>(new OrderBodyLimitFilter(orders.maxBodyBytes()));
+        registration.addUrlPatterns("/orders");
+        registration.setOrder(Ordered.LOWEST_PRECEDENCE - 100);
+        return registration;
     }
 
     /** A hand-made saga service works only once the context also knows it as a service. */
