@@ -23,6 +23,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
@@ -37,8 +38,9 @@ import org.springframework.stereotype.Component;
  * | "completed", "reason": "..."}}. Requests carry the order as data and the LRA id as the {@code sagaid}
  * extension, so a participant can make every action idempotent per saga.
  *
- * <p>Replies are read from one reply queue per broker: with several gateway replicas each would need its
- * own reply queue (not done yet), or a reply may reach a replica that is not waiting for it.
+ * <p>Replies are read from one reply queue or topic per broker, shared by the replicas: a reply read by a replica
+ * that does not wait for it is passed on to the others through the saga store's database ({@link SagaReplyRelay},
+ * {@code interchange.saga.store=jdbc}); with the memory store there is one replica and such a reply is dropped.
  */
 @Component("sagaParticipants")
 @ConditionalOnProperty(name = "interchange.saga.enabled", havingValue = "true")
@@ -53,14 +55,19 @@ public class SagaParticipants {
     private final SagaCallbackVerifier verifier;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private final SagaReplyRelay relay;
     private ProducerTemplate producer;
 
     public SagaParticipants(CamelContext camelContext, SagaProperties properties, SagaLedger ledger,
-            SagaCallbackVerifier verifier) {
+            SagaCallbackVerifier verifier, ObjectProvider<SagaReplyRelay> relay) {
         this.camelContext = camelContext;
         this.properties = properties;
         this.ledger = ledger;
         this.verifier = verifier;
+        this.relay = relay.getIfAvailable();
+        if (this.relay != null) {
+            this.relay.start(this::relayed);
+        }
     }
 
     /** The reply of a participant. */
@@ -148,18 +155,32 @@ public class SagaParticipants {
     /** Hands a participant's reply (read by a reply route into ce-* headers and data) to the step waiting for it. */
     public void onReply(Exchange exchange) {
         String correlationId = exchange.getMessage().getHeader("ce-correlationid", String.class);
-        CompletableFuture<Reply> waiting = correlationId == null ? null : pending.remove(correlationId);
-        if (waiting == null) {
-            ledger.unmatchedReply();
-            LOG.info("Dropped a saga reply nobody waits for (duplicate, late or foreign): correlationid {}", correlationId);
-            return;
-        }
+        Reply reply;
         try {
             JsonNode data = json.readTree(exchange.getMessage().getBody(byte[].class));
-            waiting.complete(new Reply(data.path("outcome").asText("failed"),
-                    data.hasNonNull("reason") ? data.get("reason").asText() : null));
+            reply = new Reply(data.path("outcome").asText("failed"),
+                    data.hasNonNull("reason") ? data.get("reason").asText() : null);
         } catch (Exception e) {
-            waiting.complete(new Reply("failed", "unreadable reply: " + e.getMessage()));
+            reply = new Reply("failed", "unreadable reply: " + e.getMessage());
+        }
+        CompletableFuture<Reply> waiting = correlationId == null ? null : pending.remove(correlationId);
+        if (waiting != null) {
+            waiting.complete(reply);
+        } else if (relay != null && correlationId != null) {
+            // Another replica may be waiting for it (replies are read by whichever replica the broker hands them to).
+            relay.forward(correlationId, reply);
+        } else {
+            ledger.unmatchedReply();
+            LOG.info("Dropped a saga reply nobody waits for (duplicate, late or foreign): correlationid {}", correlationId);
+        }
+    }
+
+    /** A reply another replica read and passed on: this replica's step may be waiting for it. */
+    private void relayed(String correlationId, Reply reply) {
+        CompletableFuture<Reply> waiting = pending.remove(correlationId);
+        if (waiting != null) {
+            relay.received();
+            waiting.complete(reply);
         }
     }
 

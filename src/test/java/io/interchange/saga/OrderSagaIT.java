@@ -92,7 +92,7 @@ class OrderSagaIT {
     SimulatedParticipants participants;
 
     @Autowired
-    SagaLedger ledger;
+    MemorySagaLedger ledger;
 
     @Autowired
     MeterRegistry meters;
