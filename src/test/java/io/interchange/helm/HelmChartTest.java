@@ -295,6 +295,10 @@ class HelmChartTest {
         assertThat(labelsMatch(map(map(service, "spec"), "selector"), podLabels(deployment))).isTrue();
         Map<String, Object> gatewayEnv = new LinkedHashMap<>(env(gatewayContainer(docs)));
         // The base URL: camel-lra appends the context path itself (with it in the URL it called .../lra-coordinator/lra-coordinator).
+        // Two replicas (ci/sagas-values.yaml): the saga ledger in the shared PostgreSQL.
+        assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_STORE", "jdbc");
+        assertThat(env(gatewayContainer(renderWith(List.of("--set", "saga.enabled=true")))))
+                .containsEntry("INTERCHANGE_SAGA_STORE", "memory");
         assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_ENABLED", "true")
                 .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080")
                 .containsEntry("INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH", "/lra-coordinator")
@@ -456,6 +460,12 @@ class HelmChartTest {
                 Arguments.of("HPA minimum above maximum",
                         List.of("autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2"),
                         "autoscaling.minReplicas (5) is greater than autoscaling.maxReplicas (2)"),
+                Arguments.of("sagas on two replicas without the shared saga store",
+                        List.of("saga.enabled=true", "replicaCount=2"),
+                        "saga.enabled=true with replicaCount=2 needs the shared saga store: set postgresql.enabled=true"),
+                Arguments.of("sagas with the HPA without the shared saga store",
+                        List.of("saga.enabled=true", "autoscaling.enabled=true"),
+                        "saga.enabled=true with autoscaling.enabled=true needs the shared saga store"),
                 Arguments.of("PDB with both minAvailable and maxUnavailable",
                         List.of("pdb.create=true", "pdb.minAvailable=1", "pdb.maxUnavailable=1"),
                         "pdb.minAvailable and pdb.maxUnavailable are both set"));
