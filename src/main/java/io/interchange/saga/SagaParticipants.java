@@ -129,12 +129,10 @@ public class SagaParticipants {
             LOG.debug("{} of {} in saga {} already ran: nothing to do", kind, participant, sagaId);
             return true;
         }
-        // The order id this gateway started the saga with; the callback's query parameter only for a saga it
-        // does not know (after a restart), since anyone can write a query string.
+        // The order id the saga was started with, from the ledger (any replica's, with the jdbc store). The callback
+        // URLs carry none (CAMEL-24147, routes/order-saga.yaml): for a saga the memory ledger lost in a restart it is
+        // null, and the participants go by the sagaid.
         String orderId = ledger.orderId(sagaId);
-        if (orderId == null) {
-            orderId = exchange.getMessage().getHeader("orderId", String.class);
-        }
         try {
             Reply reply = request(sagaId, orderId, participant, action, "{\"orderId\":" + json.valueToTree(orderId) + "}");
             SagaLedger.CallbackState state = switch (reply.outcome()) {

@@ -77,11 +77,22 @@ class OrderSagaIT {
         registry.add("server.port", () -> PORT);
     }
 
-    /** The simulated participants as routes of the gateway's Camel context. */
+    /** The simulated participants as routes of the gateway's Camel context, and a saga route of another user. */
     static class Participants {
         @org.springframework.context.annotation.Bean
         SimulatedParticipants simulatedParticipants() {
             return new SimulatedParticipants();
+        }
+
+        @org.springframework.context.annotation.Bean
+        org.apache.camel.builder.RouteBuilder otherSaga() {
+            return new org.apache.camel.builder.RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:other-saga").routeId("other-saga").saga().timeout(Duration.ofSeconds(30))
+                            .to("log:other-saga?level=DEBUG");
+                }
+            };
         }
     }
 
@@ -99,6 +110,9 @@ class OrderSagaIT {
 
     @Autowired
     SagaBreakers breakers;
+
+    @Autowired
+    org.apache.camel.CamelContext camelContext;
 
     @LocalManagementPort
     int managementPort;
@@ -382,6 +396,52 @@ class OrderSagaIT {
                 assertThat(meters.get("interchange.saga.replies.unmatched").counter().count()).isEqualTo(unmatched + 1));
         assertThat(effects(orderId, "done")).containsExactlyElementsOf(STEPS);
         assertThat(participants.journal(orderId)).hasSize(8);
+    }
+
+    /**
+     * CAMEL-24147 (fixed upstream after 4.17): camel-lra 4.17 puts saga options into the callback URLs it registers
+     * without encoding them. The steps used to pass the order id as an option, so an order id with '&', '=', '%', '#' or
+     * spaces corrupted its saga's callbacks. The steps pass none now and the callbacks take the order id from the
+     * ledger: such an order completes, and one failing at payment is compensated, with its order id intact.
+     */
+    @Test
+    void camel24147AnOrderIdWithUrlSpecialCharactersCompletesAndCompensatesWithItsOrderId() throws Exception {
+        String completes = "o 24147&Camel-Saga-Compensate=direct://ship-order&x=y%2Fz#é<>;," + UUID.randomUUID();
+        HttpResponse<String> response = placeOrder(completes, Map.of());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(completes, "completed"))
+                .containsExactlyInAnyOrderElementsOf(STEPS));
+        assertThat(participants.journal(completes)).as("every entry, completions included, has the order id")
+                .hasSize(8);
+
+        String compensates = "o 24147 %ZZ&=&" + UUID.randomUUID();
+        response = placeOrder(compensates, Map.of("payment", "fail"));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(409);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(compensates, "compensated"))
+                .containsExactly("inventory", "order"));
+        assertThat(effects(compensates, "nothing-to-compensate")).containsExactly("payment");
+    }
+
+    /**
+     * CAMEL-24150 (fixed upstream after 4.17): stopping any route with a saga stopped the context's one saga service,
+     * and every other saga failed. With another user's saga route stopped, orders still complete and are compensated.
+     */
+    @Test
+    void camel24150StoppingAnotherSagaRouteLeavesOrderSagasWorking() throws Exception {
+        camelContext.getRouteController().stopRoute("other-saga");
+        try {
+            String completes = "other-stopped-" + UUID.randomUUID();
+            HttpResponse<String> response = placeOrder(completes, Map.of());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            String compensates = "other-stopped-fail-" + UUID.randomUUID();
+            assertThat(placeOrder(compensates, Map.of("shipping", "fail")).statusCode()).isEqualTo(409);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(compensates, "compensated"))
+                    .containsExactly("payment", "inventory", "order"));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(effects(completes, "completed"))
+                    .containsExactlyInAnyOrderElementsOf(STEPS));
+        } finally {
+            camelContext.getRouteController().startRoute("other-saga");
+        }
     }
 
     private List<String> effects(String orderId, String effect) {

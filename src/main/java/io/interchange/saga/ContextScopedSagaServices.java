@@ -1,0 +1,44 @@
+package io.interchange.saga;
+
+import org.apache.camel.saga.InMemorySagaService;
+import org.apache.camel.service.lra.LRASagaService;
+
+/**
+ * Saga services that only the Camel context stops. In Camel 4.17 every saga EIP stops the context's one saga service
+ * when its own route stops (CAMEL-24150, fixed upstream after 4.17): stopping or reloading any route that contains a
+ * {@code saga} (an operator stopping a route, a user's saga route in routes/) shuts down camel-lra's client and
+ * executor, and every other saga then fails (its join, close or cancel finds no client) until some saga route starts
+ * again. These subclasses ignore stop and release their resources on shutdown, which the context does after its
+ * routes when it stops. {@code SagaServicesTest} shows the stock services stopped by a route and these kept running.
+ */
+final class ContextScopedSagaServices {
+
+    private ContextScopedSagaServices() {
+    }
+
+    /** camel-lra's service, configured like camel-lra-starter's, stopped only with the context. */
+    static final class Lra extends LRASagaService {
+        @Override
+        protected void doStop() {
+            // A saga route stopping: the service is the context's, it keeps running.
+        }
+
+        @Override
+        protected void doShutdown() throws Exception {
+            super.doStop();
+        }
+    }
+
+    /** Camel's in-memory service (tests only), stopped only with the context. */
+    static final class InMemory extends InMemorySagaService {
+        @Override
+        protected void doStop() {
+            // A saga route stopping: the service is the context's, it keeps running.
+        }
+
+        @Override
+        protected void doShutdown() throws Exception {
+            super.doStop();
+        }
+    }
+}
