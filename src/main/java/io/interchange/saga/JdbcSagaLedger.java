@@ -49,9 +49,16 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     private static final String STARTED = "INSERT INTO " + SAGAS + " (saga_id, uid, order_id, status, known, started_at,"
             + " updated_at) VALUES (?, ?, ?, 'ACTIVE', TRUE, now(), now()) ON CONFLICT (saga_id) DO UPDATE"
             + " SET order_id = EXCLUDED.order_id, known = TRUE, updated_at = now()";
-    private static final String STEP_STARTED = "INSERT INTO " + STEPS + " (saga_id, step, participant, action, started_at)"
-            + " VALUES (?, ?, ?, ?, clock_timestamp()) ON CONFLICT (saga_id, step) DO UPDATE SET participant ="
-            + " EXCLUDED.participant, action = EXCLUDED.action, started_at = EXCLUDED.started_at";
+    /**
+     * Only while the saga is active; FOR SHARE waits for a compensation that is deciding which steps to undo (it holds
+     * the row FOR NO KEY UPDATE), so a step either starts before that decision and is compensated, or not at all.
+     */
+    private static final String STEP_STARTED = "WITH s AS (SELECT saga_id FROM " + SAGAS + " WHERE saga_id = ? AND"
+            + " status = 'ACTIVE' FOR SHARE) INSERT INTO " + STEPS + " (saga_id, step, participant, action, started_at)"
+            + " SELECT s.saga_id, ?, ?, ?, clock_timestamp() FROM s ON CONFLICT (saga_id, step) DO UPDATE SET"
+            + " participant = EXCLUDED.participant, action = EXCLUDED.action, started_at = EXCLUDED.started_at";
+    private static final String STARTED_STEPS = "SELECT step FROM " + STEPS + " WHERE saga_id = ? AND started_at IS NOT"
+            + " NULL ORDER BY seq";
     private static final String STEP_ENDED = "UPDATE " + STEPS + " SET ended_at = clock_timestamp(), error = ?"
             + " WHERE saga_id = ? AND step = ?";
     private static final String ORDER_ID = "SELECT order_id FROM " + SAGAS + " WHERE saga_id = ?";
@@ -167,8 +174,48 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     }
 
     @Override
-    public void stepStarted(String sagaId, String step, String participant, String action) {
-        update(STEP_STARTED, sagaId, step, participant, action);
+    public boolean stepStarted(String sagaId, String step, String participant, String action) {
+        try (Connection connection = dataSource.getConnection()) {
+            return execute(connection, STEP_STARTED, sagaId, step, participant, action) == 1;
+        } catch (SQLException e) {
+            throw failure("record a step of", sagaId, e);
+        }
+    }
+
+    @Override
+    public List<String> beginCompensation(String sagaId) {
+        return inTransaction(sagaId, "begin the compensation of", connection -> {
+            execute(connection, CALLBACK_SAGA, sagaId, uid(sagaId));
+            String status;
+            try (PreparedStatement lock = prepare(connection, LOCK_SAGA, sagaId); ResultSet row = lock.executeQuery()) {
+                row.next();
+                status = row.getString(1);
+            }
+            if ("ACTIVE".equals(status)) {
+                // The coordinator compensates a saga no gateway cancelled: it timed out.
+                execute(connection, TIMED_OUT, sagaId);
+            }
+            return steps(connection, sagaId);
+        });
+    }
+
+    @Override
+    public List<String> startedSteps(String sagaId) {
+        try (Connection connection = dataSource.getConnection()) {
+            return steps(connection, sagaId);
+        } catch (SQLException e) {
+            throw failure("read the steps of", sagaId, e);
+        }
+    }
+
+    private static List<String> steps(Connection connection, String sagaId) throws SQLException {
+        List<String> steps = new ArrayList<>();
+        try (PreparedStatement select = prepare(connection, STARTED_STEPS, sagaId); ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                steps.add(row.getString(1));
+            }
+        }
+        return steps;
     }
 
     @Override

@@ -73,8 +73,37 @@ public class MemorySagaLedger extends SagaLedger {
     }
 
     @Override
-    public void stepStarted(String sagaId, String step, String participant, String action) {
-        saga(sagaId).stepStarted(step, participant, action, clock.instant());
+    public boolean stepStarted(String sagaId, String step, String participant, String action) {
+        return saga(sagaId).stepStarted(step, participant, action, clock.instant());
+    }
+
+    @Override
+    public List<String> beginCompensation(String sagaId) {
+        while (true) {
+            Saga saga = callbackSaga(sagaId);
+            synchronized (saga) {
+                if (saga.evicted) {
+                    continue; // evicted between lookup and lock: take (or make) the current entry
+                }
+                if (saga.status == Status.ACTIVE) {
+                    // The coordinator compensates a saga this gateway did not cancel: it timed out.
+                    saga.status = Status.COMPENSATING;
+                    saga.reason = "timed out";
+                }
+                return saga.startedSteps();
+            }
+        }
+    }
+
+    @Override
+    public List<String> startedSteps(String sagaId) {
+        Saga saga = sagas.get(sagaId);
+        if (saga == null) {
+            return List.of();
+        }
+        synchronized (saga) {
+            return saga.startedSteps();
+        }
     }
 
     @Override
@@ -353,11 +382,26 @@ public class MemorySagaLedger extends SagaLedger {
             this.unknown = unknown;
         }
 
-        synchronized void stepStarted(String step, String participant, String action, Instant now) {
+        synchronized boolean stepStarted(String step, String participant, String action, Instant now) {
+            if (status != Status.ACTIVE) {
+                return false;
+            }
             Step s = steps.computeIfAbsent(step, k -> new Step(step, participant, action));
             s.participant = participant;
             s.action = action;
             s.started = now;
+            return true;
+        }
+
+        /** Called with the saga's lock held. */
+        List<String> startedSteps() {
+            List<String> started = new ArrayList<>();
+            for (Step s : steps.values()) {
+                if (s.started != null) {
+                    started.add(s.name);
+                }
+            }
+            return started;
         }
 
         synchronized void stepEnded(String step, String error, Instant now) {

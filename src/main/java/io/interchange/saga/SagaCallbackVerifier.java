@@ -85,6 +85,11 @@ public class SagaCallbackVerifier {
                 .register(meters);
     }
 
+    /** False with Camel's in-memory saga service: no coordinator, no HTTP callbacks. */
+    public boolean enabled() {
+        return enabled;
+    }
+
     /** @param kind {@code compensation} or {@code completion} */
     public Verdict verify(String lraId, String kind) {
         if (!enabled) {

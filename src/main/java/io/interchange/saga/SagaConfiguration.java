@@ -68,6 +68,19 @@ public class SagaConfiguration {
         return new SagaOrders();
     }
 
+    /** On the coordinator's callbacks: 503, not 404, until the routes behind them have started. */
+    @Bean
+    FilterRegistrationBean<CallbacksBeforeStartFilter> callbacksBeforeStart(CamelContext camelContext,
+            Environment environment) {
+        String callbacks = "/" + environment.getProperty("camel.lra.local-participant-context-path", "/lra-participant")
+                .replaceAll("^/+|/+$", "");
+        FilterRegistrationBean<CallbacksBeforeStartFilter> registration =
+                new FilterRegistrationBean<>(new CallbacksBeforeStartFilter(camelContext));
+        registration.addUrlPatterns(callbacks + "/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
+
     /** Only on {@code /orders}, after authentication (an unauthenticated body is never read). */
     @Bean
     FilterRegistrationBean<OrderBodyLimitFilter> orderBodyLimit(OrdersProperties orders) {

@@ -75,8 +75,22 @@ public abstract class SagaLedger {
     /** The gateway started a saga (its LRA id) for an order. */
     public abstract void started(String sagaId, String orderId);
 
-    /** A step joined the saga and is about to call its participant. */
-    public abstract void stepStarted(String sagaId, String step, String participant, String action);
+    /**
+     * A step is about to call its participant; false (nothing recorded) once the saga is being compensated, e.g. the
+     * coordinator cancelled it at its time limit while the gateway was between steps: the step must not act then, its
+     * compensation has already been decided without it.
+     */
+    public abstract boolean stepStarted(String sagaId, String step, String participant, String action);
+
+    /**
+     * The coordinator compensates the saga: marks it compensating (timed out, if no step failed) so that no further step
+     * starts, and returns the steps that started, in the order they did. Empty for a saga the ledger does not know (the
+     * memory ledger after a restart): then every step must be asked.
+     */
+    public abstract List<String> beginCompensation(String sagaId);
+
+    /** The steps of the saga that started, in order; empty if the ledger does not know the saga. */
+    public abstract List<String> startedSteps(String sagaId);
 
     /** A step's call ended: {@code error} null if the participant did it. */
     public abstract void stepEnded(String sagaId, String step, String error);

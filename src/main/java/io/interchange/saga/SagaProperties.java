@@ -32,6 +32,9 @@ import org.springframework.validation.annotation.Validated;
  * @param retention    with {@code jdbc}: how long a saga is kept after its last change; at least twice the timeout,
  *                     since the coordinator may still call back for a saga that long after it ended
  * @param cleanupInterval with {@code jdbc}: how often sagas past the retention are deleted
+ * @param callbackRetryHold how long a callback that must run again later is held before it is answered: longer than
+ *                     the coordinator waits for a participant (Narayana 1.1: 2 s), so that the coordinator takes it as
+ *                     unreachable and calls it again; answered at once with an error, Narayana would never call it again
  * @param callbackLease with {@code jdbc}: a compensation or completion recorded as running for longer than this is
  *                     presumed dead (its replica died) and may be claimed again by the coordinator's next call; longer
  *                     than every participant's call timeout
@@ -47,7 +50,8 @@ public record SagaProperties(
         @DefaultValue("memory") @NotNull Store store,
         @DefaultValue("7d") @NotNull Duration retention,
         @DefaultValue("10m") @NotNull Duration cleanupInterval,
-        @DefaultValue("30s") @NotNull Duration callbackLease) {
+        @DefaultValue("30s") @NotNull Duration callbackLease,
+        @DefaultValue("3s") @NotNull Duration callbackRetryHold) {
 
     public enum Store { MEMORY, JDBC }
 
@@ -64,7 +68,8 @@ public record SagaProperties(
         if (cleanupInterval != null && (cleanupInterval.isNegative() || cleanupInterval.isZero())) {
             throw new IllegalArgumentException("interchange.saga.cleanup-interval must be positive, was " + cleanupInterval);
         }
-        if (callbackLease != null) {
+        // Only the jdbc store takes a running callback over; the memory store has no lease.
+        if (callbackLease != null && store == Store.JDBC) {
             for (Map.Entry<String, Participant> p : participants.entrySet()) {
                 if (p.getValue() != null && p.getValue().callTimeout() != null
                         && callbackLease.compareTo(p.getValue().callTimeout()) <= 0) {
@@ -80,7 +85,7 @@ public record SagaProperties(
     public SagaProperties(boolean enabled, Duration timeout, int history, int unknownHistory,
             Map<String, Participant> participants) {
         this(enabled, timeout, history, unknownHistory, participants, Store.MEMORY, max(Duration.ofDays(7), timeout.multipliedBy(2)),
-                Duration.ofMinutes(10), Duration.ofSeconds(30));
+                Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(3));
     }
 
     private static Duration max(Duration a, Duration b) {

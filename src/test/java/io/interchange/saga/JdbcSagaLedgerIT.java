@@ -65,7 +65,8 @@ class JdbcSagaLedgerIT {
     /** A replica's ledger: saga timeout 2 s, retention 4 s, callback lease {@code lease}. */
     private static JdbcSagaLedger replica(SimpleMeterRegistry meters, Duration lease) {
         JdbcSagaLedger ledger = new JdbcSagaLedger(dataSource, null, new SagaProperties(true, Duration.ofSeconds(2), 200,
-                1000, Map.of(), SagaProperties.Store.JDBC, Duration.ofSeconds(4), Duration.ofHours(1), lease), meters);
+                1000, Map.of(), SagaProperties.Store.JDBC, Duration.ofSeconds(4), Duration.ofHours(1), lease,
+                Duration.ofSeconds(3)), meters);
         ledgers.add(ledger);
         return ledger;
     }
@@ -234,5 +235,42 @@ class JdbcSagaLedgerIT {
             return a.get(saga) == null;
         });
         assertThat(meters.get("interchange.saga.ledger.expired").counter().count()).isPositive();
+    }
+
+    /**
+     * A step starting on one replica while the coordinator's compensation begins on another: the step either started
+     * first and is among the steps to undo, or did not start at all. Never a step that acts after the decision.
+     */
+    @Test
+    void aStepStartingWhileTheCompensationBeginsElsewhereIsEitherUndoneOrNeverStarts() throws Exception {
+        JdbcSagaLedger a = replica(new SimpleMeterRegistry());
+        JdbcSagaLedger b = replica(new SimpleMeterRegistry());
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        int started = 0;
+        try {
+            for (int round = 0; round < 30; round++) {
+                String saga = sagaId();
+                a.started(saga, "o-begin-" + round);
+                assertThat(a.stepStarted(saga, "order", "order", "create")).isTrue();
+                CountDownLatch go = new CountDownLatch(1);
+                Future<Boolean> step = threads.submit(() -> {
+                    go.await();
+                    return a.stepStarted(saga, "inventory", "inventory", "reserve");
+                });
+                Future<List<String>> compensation = threads.submit(() -> {
+                    go.await();
+                    return b.beginCompensation(saga);
+                });
+                go.countDown();
+                boolean stepStarted = step.get();
+                List<String> toUndo = compensation.get();
+                started += stepStarted ? 1 : 0;
+                assertThat(toUndo.contains("inventory")).as("round %d", round).isEqualTo(stepStarted);
+                assertThat(a.stepStarted(saga, "payment", "payment", "charge")).isFalse();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        System.out.printf("Step won the race in %d of 30 rounds%n", started);
     }
 }

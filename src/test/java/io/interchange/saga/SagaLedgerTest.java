@@ -253,4 +253,19 @@ class SagaLedgerTest {
             return now;
         }
     }
+
+    @Test
+    void noStepStartsOnceTheCoordinatorCompensatesTheSagaAndTheStartedOnesAreTheOnesToUndo() {
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        ledger.started("s-begin", "o-begin");
+        assertThat(ledger.stepStarted("s-begin", "order", "order", "create")).isTrue();
+        assertThat(ledger.stepStarted("s-begin", "inventory", "inventory", "reserve")).isTrue();
+
+        // The time limit passed between two steps: the coordinator compensates what started.
+        assertThat(ledger.beginCompensation("s-begin")).containsExactly("order", "inventory");
+        assertThat(ledger.get("s-begin")).containsEntry("status", "compensating").containsEntry("reason", "timed out");
+        assertThat(ledger.stepStarted("s-begin", "payment", "payment", "charge")).as("too late to act").isFalse();
+        assertThat(ledger.startedSteps("s-begin")).containsExactly("order", "inventory");
+        assertThat(ledger.beginCompensation("s-unknown")).as("a saga the ledger does not know: ask every step").isEmpty();
+    }
 }
