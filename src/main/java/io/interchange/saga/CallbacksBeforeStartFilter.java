@@ -18,19 +18,28 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * the participant again. So a compensation the coordinator retried while a restarted gateway was starting was never
  * made (OrderSagaCrashIT, the gateway killed mid-saga, failed whenever the restart took longer than the saga's time
  * limit). Held, the callback either runs once the routes are up or outlasts the coordinator's 2 s wait, which it takes
- * as unreachable and calls again.
+ * as unreachable and calls again. An order arriving that early gets 503 at once (it got 404).
  */
 public class CallbacksBeforeStartFilter extends OncePerRequestFilter {
 
     private final CamelContext camelContext;
+    private final String callbacks;
 
-    public CallbacksBeforeStartFilter(CamelContext camelContext) {
+    /** @param callbacks path of the callbacks ({@code /lra-participant}); anything else (orders) gets 503 at once */
+    public CallbacksBeforeStartFilter(CamelContext camelContext, String callbacks) {
         this.camelContext = camelContext;
+        this.callbacks = callbacks;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        if (!request.getRequestURI().startsWith(callbacks + "/") && !camelContext.isStarted()) {
+            // An order before the routes are up: 503 at once (it was 404), so the client tries again.
+            response.setStatus(503);
+            response.setHeader("Retry-After", "1");
+            return;
+        }
         // Held until the routes are up: a callback answered within the coordinator's 2 s runs normally; a later one
         // has been given up by the coordinator meanwhile, which then calls again. An error answer instead would stop
         // Narayana 1.1 from ever calling again (SagaParticipants.answerForRetry).

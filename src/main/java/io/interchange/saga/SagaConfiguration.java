@@ -68,15 +68,15 @@ public class SagaConfiguration {
         return new SagaOrders();
     }
 
-    /** On the coordinator's callbacks: 503, not 404, until the routes behind them have started. */
+    /** On the coordinator's callbacks and orders: not 404 while the routes behind them have not started. */
     @Bean
     FilterRegistrationBean<CallbacksBeforeStartFilter> callbacksBeforeStart(CamelContext camelContext,
             Environment environment) {
         String callbacks = "/" + environment.getProperty("camel.lra.local-participant-context-path", "/lra-participant")
                 .replaceAll("^/+|/+$", "");
         FilterRegistrationBean<CallbacksBeforeStartFilter> registration =
-                new FilterRegistrationBean<>(new CallbacksBeforeStartFilter(camelContext));
-        registration.addUrlPatterns(callbacks + "/*");
+                new FilterRegistrationBean<>(new CallbacksBeforeStartFilter(camelContext, callbacks));
+        registration.addUrlPatterns(callbacks + "/*", "/orders");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }

@@ -115,6 +115,28 @@ public abstract class SagaLedger {
      */
     public abstract boolean claim(String sagaId, String step, String kind);
 
+    /** Whether the completion of the step ran (done, or nothing to do). */
+    public boolean completed(String sagaId, String step) {
+        for (Map<String, Object> s : steps(get(sagaId))) {
+            if (step.equals(s.get("step"))) {
+                return "done".equals(s.get("completion")) || "nothing_to_do".equals(s.get("completion"));
+            }
+        }
+        return false;
+    }
+
+    /** A compensation of a saga whose every step completed, refused as a whole: counted once per step. */
+    public void refusedAll(String sagaId, int steps) {
+        for (int i = 0; i < steps; i++) {
+            countRefused();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> steps(Map<String, Object> saga) {
+        return saga == null ? List.of() : (List<Map<String, Object>>) saga.get("steps");
+    }
+
     /** How a claimed callback ended. */
     public abstract void callbackEnded(String sagaId, String step, String kind, CallbackState state);
 

@@ -125,10 +125,25 @@ public class SagaParticipants {
 
     private void doCompensateSaga(Exchange exchange, String steps) {
         String sagaId = sagaId(exchange);
-        if (!verified(exchange, sagaId, "compensation", System.nanoTime())) {
+        SagaCallbackVerifier.Verdict verdict = verifier.verify(sagaId, "compensation");
+        if (!verified(exchange, verdict, System.nanoTime())) {
             return;
         }
         Map<String, String> actions = actions(steps);
+        if (verdict.refuseOnly()) {
+            // The LRA is being closed: every step's completion must have run, and then the compensation is refused.
+            for (String step : actions.keySet()) {
+                if (!ledger.completed(sagaId, step)) {
+                    throw new IllegalStateException("Saga " + sagaId + " is being closed and the completion of " + step
+                            + " has not run: its compensation is neither run nor refused yet");
+                }
+            }
+            ledger.refusedAll(sagaId, actions.size());
+            LOG.warn("Refused the compensation of saga {} while the coordinator closes it: every step's completion ran",
+                    sagaId);
+            exchange.getMessage().setBody("Compensated");
+            return;
+        }
         List<String> started = ledger.beginCompensation(sagaId);
         List<String> undo = new ArrayList<>(started.isEmpty() ? actions.keySet() : started);
         Collections.reverse(undo);
@@ -167,7 +182,7 @@ public class SagaParticipants {
 
     private void doCompleteSaga(Exchange exchange, String steps) {
         String sagaId = sagaId(exchange);
-        if (!verified(exchange, sagaId, "completion", System.nanoTime())) {
+        if (!verified(exchange, verifier.verify(sagaId, "completion"), System.nanoTime())) {
             return;
         }
         Map<String, String> actions = actions(steps);
@@ -198,8 +213,7 @@ public class SagaParticipants {
     }
 
     /** Before the ledger, the participants or a broker see anything: the callback may be forged. */
-    private boolean verified(Exchange exchange, String sagaId, String kind, long began) {
-        SagaCallbackVerifier.Verdict verdict = verifier.verify(sagaId, kind);
+    private boolean verified(Exchange exchange, SagaCallbackVerifier.Verdict verdict, long began) {
         if (!verdict.allowed()) {
             if (verdict.status() == 503) {
                 // The coordinator could not be asked: the real coordinator must call again (see answerForRetry).
