@@ -179,3 +179,88 @@ coordinator's Service, whose name must stay stable: every LRA id embeds this URL
       name: {{ .secret | quote }}
       key: {{ .key | quote }}
 {{- end }}
+
+{{/* "true" when keda.triggers has a trigger of the given type. Call with (dict "root" . "type" "kafka"). */}}
+{{- define "interchange.keda.hasTrigger" -}}
+{{- range .root.Values.keda.triggers }}{{ if eq .type $.type }}true{{ end }}{{ end }}
+{{- end }}
+
+{{/* "true" when KEDA needs credentials for Kafka: SASL, or TLS with the chart's CA (or client certificate) Secret. */}}
+{{- define "interchange.keda.kafkaAuth" -}}
+{{- if include "interchange.keda.hasTrigger" (dict "root" . "type" "kafka") }}
+{{- if or (hasPrefix "SASL_" .Values.kafka.securityProtocol) .Values.kafka.tls.existingSecret }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when an SQS trigger uses the gateway's AWS identity (identityOwner pod, the default). */}}
+{{- define "interchange.keda.sqsAuth" -}}
+{{- range .Values.keda.triggers }}{{ if and (eq .type "aws-sqs-queue") (ne (default "pod" .identityOwner) "operator") }}true{{ end }}{{ end }}
+{{- end }}
+
+{{/* KEDA's name of the gateway's SASL mechanism. */}}
+{{- define "interchange.keda.kafkaSasl" -}}
+{{- get (dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512") .Values.kafka.sasl.mechanism }}
+{{- end }}
+
+{{- define "interchange.keda.authName" -}}
+{{- printf "%s-keda-%s" (include "interchange.fullname" .root) .broker | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+PromQL label matchers (no braces) that pick this release's series: those the chart's ServiceMonitor scrapes
+from the management Service, unless prometheusRule.metricSelector says otherwise.
+*/}}
+{{- define "interchange.prometheusRule.selector" -}}
+{{- if .Values.prometheusRule.metricSelector }}
+{{- .Values.prometheusRule.metricSelector }}
+{{- else }}
+{{- printf "namespace=%q,service=%q" .Release.Namespace (include "interchange.managementServiceName" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+What a counter counted within a window, per series: increase() for series older than the window, and the whole
+count for series that appeared within it. The gateway registers some counters at their first event (a dead
+letter with a new reason, a new pod), and increase() sees nothing in a series that starts at 1.
+Call with (dict "metric" "name{matchers}" "window" "10m").
+*/}}
+{{- define "interchange.prometheusRule.events" -}}
+({{ .metric }} unless {{ .metric }} offset {{ .window }}) or increase({{ .metric }}[{{ .window }}])
+{{- end }}
+
+{{/*
+Messages waiting per route: Kafka's lag is per replica (each reports its partitions'), so it is summed;
+a queue's depth is the same seen from every replica, so the largest is taken. -1 (not known yet) is left out.
+*/}}
+{{- define "interchange.prometheusRule.backlog" -}}
+(sum by (namespace, routeId, source) (interchange_bridge_backlog{ {{- . -}} ,source="kafka"} >= 0) or max by (namespace, routeId, source) (interchange_bridge_backlog{ {{- . -}} ,source!="kafka"} >= 0))
+{{- end }}
+
+{{/*
+The Secret holding the gateway's Kafka client certificate (mutual TLS): kafka.tls.keystoreSecret (Strimzi's
+KafkaUser Secret, say), else the truststore's; empty without kafka.tls.keystoreKey.
+*/}}
+{{- define "interchange.kafkaKeystoreSecret" -}}
+{{- if and .Values.kafka.enabled .Values.kafka.tls.keystoreKey -}}
+{{- default .Values.kafka.tls.existingSecret .Values.kafka.tls.keystoreSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "interchange.kafkaKeystoreMountPath" -}}
+{{- if .Values.kafka.tls.keystoreSecret -}}
+{{- .Values.kafka.tls.keystoreMountPath -}}
+{{- else -}}
+{{- .Values.kafka.tls.mountPath -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+OpenTelemetry resource attributes of the gateway's spans: where it runs, its version, and tracing.resourceAttributes.
+*/}}
+{{- define "interchange.otelResourceAttributes" -}}
+{{- $attributes := list (printf "k8s.namespace.name=%s" .Release.Namespace) (printf "service.version=%s" (.Values.image.tag | default .Chart.AppVersion)) -}}
+{{- range $key, $value := .Values.tracing.resourceAttributes -}}
+{{- $attributes = append $attributes (printf "%s=%s" $key $value) -}}
+{{- end -}}
+{{- join "," $attributes -}}
+{{- end -}}

@@ -14,7 +14,7 @@ import io.micrometer.core.instrument.Timer;
  * What a bridge source reports per route: messages received, completed and failed, messages in
  * flight, redeliveries, and end-to-end latency from the time the source broker stamped a message to
  * the moment the sink confirmed it. Meters are looked up once, so recording costs an increment;
- * Camel's own per-exchange metrics are switched off in config/application.yaml because they cost
+ * Camel's own per-exchange metrics are switched off in the jar's application.yaml because they cost
  * the gateway about a third of its CPU (see docs/benchmarks.md). Without a meter registry it records nothing.
  */
 public final class BridgeMetrics {

@@ -6,7 +6,9 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -38,10 +40,44 @@ public final class SourceHealth extends AbstractHealthCheck {
     private volatile long lastBeatNanos = System.nanoTime();
     private volatile LongSupplier backlog = () -> -1;
 
+    private final AbstractHealthCheck liveness;
+
     public SourceHealth(String routeId, Duration stuckAfter, Duration hungAfter) {
         super("interchange", "consumer:interchange-" + routeId);
         this.stuckAfter = stuckAfter;
         this.hungAfter = hungAfter;
+        // Camel wraps a consumer's own check in a readiness-only one: the liveness side is a check of its own.
+        this.liveness = new AbstractHealthCheck("interchange", "consumer:interchange-" + routeId + "-liveness") {
+            @Override
+            public boolean isReadiness() {
+                return false;
+            }
+
+            @Override
+            public boolean isLiveness() {
+                return true;
+            }
+
+            @Override
+            protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+                SourceHealth.this.doCall(builder, Map.of(HealthCheck.CHECK_KIND, HealthCheck.Kind.LIVENESS));
+            }
+        };
+    }
+
+    /** Registers the liveness side with Camel's health registry (the consumer carries the readiness side). */
+    public void register(CamelContext camelContext) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(camelContext);
+        if (registry != null) {
+            registry.register(liveness);
+        }
+    }
+
+    public void unregister(CamelContext camelContext) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(camelContext);
+        if (registry != null) {
+            registry.unregister(liveness);
+        }
     }
 
     /** Messages waiting at the broker plus those in flight; negative when not known. */

@@ -16,7 +16,7 @@ public record SourceSupervision(Duration stuckAfter, Duration hungAfter, Duratio
 
     /** The wait before restart number {@code restarts} (1 for the first). */
     public long backoffMillis(int restarts) {
-        return Math.min(maxRestartBackoff.toMillis(), restartBackoff.toMillis() << Math.min(Math.max(restarts - 1, 0), 20));
+        return new Backoff(restartBackoff.toMillis(), maxRestartBackoff.toMillis()).after(restarts);
     }
 
     public SourceHealth health(String routeId) {

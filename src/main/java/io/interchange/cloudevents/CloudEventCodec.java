@@ -119,7 +119,9 @@ public final class CloudEventCodec {
         }
         Map<String, Object> headers = new HashMap<>();
         headers.put(binding.contentTypeHeader(), MediaTypes.STRUCTURED_JSON);
-        return new Written(headers, json.write(event), ContentMode.STRUCTURED);
+        byte[] document = json.write(event);
+        return new Written(headers, binding == HeaderBinding.SQS ? SqsMessageAttributes.escapeNoncharacters(document)
+                : document, ContentMode.STRUCTURED);
     }
 
     /** A header that carries part of an event in some binding, or the content type. */

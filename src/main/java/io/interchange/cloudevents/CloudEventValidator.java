@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import io.interchange.observability.TraceContext;
+
 /**
  * Checks an event against CloudEvents 1.0.2 and the gateway's size limits, and reports every
  * violation, not only the first, each naming the attribute and the rule.
@@ -23,9 +25,6 @@ public final class CloudEventValidator {
     private static final Pattern RFC3339 = Pattern.compile(
             "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
     /** W3C Trace Context, version 00 layout; version ff is invalid. */
-    private static final Pattern TRACEPARENT = Pattern.compile(
-            "(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
-
     private final CloudEventLimits limits;
     private final StructuredJsonFormat json;
 
@@ -119,7 +118,7 @@ public final class CloudEventValidator {
             violations.add("time '" + shorten(time) + "' is not an RFC 3339 timestamp");
         }
         String traceparent = string(attributes, CloudEventAttributes.TRACEPARENT);
-        if (traceparent != null && !TRACEPARENT.matcher(traceparent).matches()) {
+        if (traceparent != null && !TraceContext.isValid(traceparent)) {
             violations.add("traceparent '" + shorten(traceparent) + "' is not a W3C Trace Context traceparent");
         }
         checkData(event, string(attributes, CloudEventAttributes.DATACONTENTTYPE), violations);

@@ -13,6 +13,7 @@ import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultProducer;
 
 import io.interchange.bridge.BridgeHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 
 /**
@@ -137,11 +138,13 @@ public class CloudEventsProducer extends DefaultProducer {
 
     private void write(Exchange exchange) {
         Message message = exchange.getMessage();
-        EventEnvelope event = neutral(message);
+        EventEnvelope event = startingTrace(neutral(message), message);
         HeaderBinding binding = endpoint.headerBinding();
+        // On SQS the hop's trace context (traceparent, tracestate) takes message attributes of the ten as well.
+        int traceAttributes = binding == HeaderBinding.SQS ? traceHeaders(message) : 0;
         CloudEventCodec.Written written = codec.write(event, binding, endpoint.contentMode(),
                 Boolean.TRUE.equals(exchange.getProperty(IMPLIED_JSON_PROPERTY, Boolean.class)),
-                endpoint.getMaxMessageAttributes());
+                endpoint.getMaxMessageAttributes() - traceAttributes);
         removeHeaders(message, h -> CloudEventAttributes.isAttributeHeader(h) || CloudEventCodec.isBindingHeader(h));
         message.getHeaders().putAll(written.headers());
         message.setBody(written.body());
@@ -152,6 +155,37 @@ public class CloudEventsProducer extends DefaultProducer {
                 message.setHeader(KafkaConstants.KEY, partitionKey.toString());
             }
         }
+    }
+
+    /**
+     * The CloudEvents distributed-tracing extension carries the trace context of the transmission's start: an
+     * event that has none gets the one of this hop (the trace context header, the gateway's span when tracing is
+     * on, else what the producer sent), and keeps it on every later hop, where the protocol headers carry each
+     * hop's own.
+     */
+    static EventEnvelope startingTrace(EventEnvelope event, Message message) {
+        if (event.attributes().containsKey(CloudEventAttributes.TRACEPARENT)) {
+            return event;
+        }
+        String traceparent = message.getHeader(TraceContext.TRACEPARENT, String.class);
+        if (!TraceContext.isValid(traceparent)) {
+            return event;
+        }
+        EventEnvelope traced = event.withAttribute(CloudEventAttributes.TRACEPARENT, traceparent);
+        String tracestate = message.getHeader(TraceContext.TRACESTATE, String.class);
+        return tracestate == null || tracestate.isBlank() ? traced
+                : traced.withAttribute(CloudEventAttributes.TRACESTATE, tracestate);
+    }
+
+    private static int traceHeaders(Message message) {
+        int count = 0;
+        for (String header : new String[] {TraceContext.TRACEPARENT, TraceContext.TRACESTATE}) {
+            Object value = message.getHeader(header);
+            if (value != null && !value.toString().isEmpty()) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** The event the neutral headers and the body describe. */

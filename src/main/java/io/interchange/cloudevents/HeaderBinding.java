@@ -74,10 +74,14 @@ public class HeaderBinding {
         return contentTypeHeader;
     }
 
-    /** The prefix a header of this binding starts with (matched case-insensitively), or null. */
+    /**
+     * The prefix a header of this binding starts with (matched case-insensitively), or null. The prefix alone
+     * ({@code ce_}, {@code cloudEvents:}) is a header of the binding too: an attribute with an empty name, which
+     * makes the event invalid, rather than an unknown header that read would leave on the message for the sinks.
+     */
     String prefixOf(String header) {
         for (String p : readPrefixes) {
-            if (header.length() > p.length() && header.regionMatches(true, 0, p, 0, p.length())) {
+            if (header.length() >= p.length() && header.regionMatches(true, 0, p, 0, p.length())) {
                 return p;
             }
         }

@@ -41,6 +41,7 @@ import io.interchange.cloudevents.CloudEventAttributes;
 import io.interchange.cloudevents.InvalidCloudEventException;
 import io.interchange.idempotency.IdempotencyStoreException;
 import io.interchange.idempotency.KeyInProgressException;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.ControlHeaders;
 import io.interchange.security.HeaderAllowList;
 
@@ -184,6 +185,8 @@ public class DeadLetterChannel implements Processor {
         }
         meters.counter("interchange.dead.letters", "routeId", route, "exception",
                 failure == null ? "unknown" : failure.getClass().getSimpleName()).increment();
+        LOG.warn("Route '{}' dead-lettered a message to '{}'{}: {}{}", route, URISupport.sanitizeUri(uri),
+                truncated ? " truncated" : "", metadata.get(DeadLetterHeaders.REASON), TraceContext.logSuffix(exchange));
         if (truncated) {
             meters.counter("interchange.dead.letters.truncated", "routeId", route).increment();
         }

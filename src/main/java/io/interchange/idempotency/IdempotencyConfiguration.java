@@ -1,9 +1,14 @@
 package io.interchange.idempotency;
 
+import java.util.Properties;
+import java.util.UUID;
+
 import javax.sql.DataSource;
 
 import org.apache.camel.processor.idempotent.kafka.KafkaIdempotentRepository;
 import org.apache.camel.spi.IdempotentRepository;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -17,6 +22,8 @@ import org.springframework.util.StringUtils;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
+
+import io.interchange.security.KafkaClientSecurity;
 
 /**
  * The bean {@code idempotencyStore} that routes name in {@code idempotentConsumer}, backed by the store
@@ -103,7 +110,7 @@ public class IdempotencyConfiguration {
     @Bean(BEAN)
     @ConditionalOnProperty(name = "interchange.idempotency.store", havingValue = "kafka")
     IdempotentRepository kafkaIdempotencyStore(IdempotencyProperties properties,
-            @Value("${camel.component.kafka.brokers:}") String brokers) {
+            @Value("${camel.component.kafka.brokers:}") String brokers, KafkaClientSecurity kafka) {
         if (!StringUtils.hasText(brokers)) {
             throw new IllegalStateException("interchange.idempotency.store=kafka needs camel.component.kafka.brokers"
                     + " (INTERCHANGE_KAFKA_BROKERS)");
@@ -111,7 +118,12 @@ public class IdempotencyConfiguration {
         LOG.warn("Idempotency keys on Kafka topic {}: replicas learn each other's keys asynchronously, so concurrent"
                 + " duplicates on two replicas can both be processed; use store=jdbc for exactly one.",
                 properties.kafka().topic());
-        return new KafkaIdempotentRepository(properties.kafka().topic(), brokers,
-                properties.namespace() + "-" + java.util.UUID.randomUUID());
+        // The brokers, TLS and SASL settings of the bridges; every replica reads all keys (a group of its own),
+        // and a key is stored only once all in-sync replicas have it.
+        Properties consumer = kafka.clientProperties();
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, properties.namespace() + "-" + UUID.randomUUID());
+        Properties producer = kafka.clientProperties();
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaIdempotentRepository(properties.kafka().topic(), consumer, producer);
     }
 }

@@ -114,7 +114,7 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
      */
     public JdbcSagaLedger(DataSource dataSource, AutoCloseable ownedDataSource, SagaProperties properties,
             MeterRegistry meters) {
-        super(meters);
+        super(properties, meters);
         this.dataSource = dataSource;
         this.ownedDataSource = ownedDataSource;
         this.leaseMillis = properties.callbackLease().toMillis();
@@ -320,7 +320,7 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     }
 
     @Override
-    public void callbackEnded(String sagaId, String step, String kind, CallbackState state) {
+    protected void recordCallbackEnd(String sagaId, String step, String kind, CallbackState state) {
         boolean compensation = "compensation".equals(kind);
         inTransaction(sagaId, "record the end of a " + kind + " of", connection -> {
             String status;

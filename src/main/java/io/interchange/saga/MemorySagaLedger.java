@@ -54,7 +54,7 @@ public class MemorySagaLedger extends SagaLedger {
     }
 
     MemorySagaLedger(SagaProperties properties, MeterRegistry meters, Clock clock) {
-        super(meters);
+        super(properties, meters);
         this.history = properties.history();
         this.unknownHistory = properties.unknownHistory();
         this.retention = properties.timeout().multipliedBy(2);
@@ -213,7 +213,7 @@ public class MemorySagaLedger extends SagaLedger {
     }
 
     @Override
-    public void callbackEnded(String sagaId, String step, String kind, CallbackState state) {
+    protected void recordCallbackEnd(String sagaId, String step, String kind, CallbackState state) {
         Saga saga = sagas.get(sagaId);
         if (saga == null) {
             return; // not claimed through this ledger (an entry is never evicted while its callback runs)

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,8 +56,10 @@ public abstract class SagaLedger {
     private final Counter compensated;
     private final Counter failed;
     private final Counter unmatchedReplies;
+    /** Failed compensation and completion callbacks, by kind and participant ({@code kind|participant}). */
+    private final Map<String, Counter> failedCallbacks = new ConcurrentHashMap<>();
 
-    protected SagaLedger(MeterRegistry meters) {
+    protected SagaLedger(SagaProperties properties, MeterRegistry meters) {
         this.meters = meters;
         this.refusedCallbacks = Counter.builder("interchange.saga.callbacks.refused")
                 .description("Coordinator callbacks refused because the step's other outcome already ran: a"
@@ -70,6 +73,12 @@ public abstract class SagaLedger {
                 .description("Sagas in which a step failed (they are then compensated)").register(meters);
         this.unmatchedReplies = Counter.builder("interchange.saga.replies.unmatched")
                 .description("Participant replies no step waited for: duplicates, late or foreign replies").register(meters);
+        // At 0 from the start for every configured participant: a counter that appears with its first failure
+        // at 1 shows no increase() to an alert rule.
+        for (String participant : properties.participants().keySet()) {
+            failedCallbacks(participant, "compensation");
+            failedCallbacks(participant, "completion");
+        }
     }
 
     /** The gateway started a saga (its LRA id) for an order. */
@@ -138,7 +147,26 @@ public abstract class SagaLedger {
     }
 
     /** How a claimed callback ended. */
-    public abstract void callbackEnded(String sagaId, String step, String kind, CallbackState state);
+    public final void callbackEnded(String sagaId, String step, String kind, CallbackState state) {
+        // Counted by the replica that saw the failure, whatever the store then records (the jdbc store ignores the
+        // end of a callback another replica took over): the participant did not confirm it either way.
+        if (state == CallbackState.FAILED) {
+            failedCallbacks(step, kind).increment();
+        }
+        recordCallbackEnd(sagaId, step, kind, state);
+    }
+
+    /** Records how a claimed callback ended in the store. */
+    protected abstract void recordCallbackEnd(String sagaId, String step, String kind, CallbackState state);
+
+    private Counter failedCallbacks(String participant, String kind) {
+        return failedCallbacks.computeIfAbsent(kind + "|" + participant, key -> Counter
+                .builder("interchange.saga.callbacks.failed")
+                .description("Compensation or completion callbacks the participant did not confirm (it answered"
+                        + " failed, gave no reply in time, or the request was not published); the coordinator calls"
+                        + " them again later")
+                .tag("kind", kind).tag("participant", participant).register(meters));
+    }
 
     /** Sagas matching the query, newest first, as plain maps for the management endpoint. */
     public abstract List<Map<String, Object>> list(Query query);

@@ -44,6 +44,11 @@ public final class KafkaBroker implements Broker {
     private final BrokerDir dir = BrokerDir.of("kafka");
     private final int port = LoopbackPorts.free();
     private final int controllerPort = LoopbackPorts.free();
+    /** TLS (server authentication), mutual TLS (client certificate required) and SASL_SSL with SCRAM-SHA-512. */
+    private final int sslPort = LoopbackPorts.free();
+    private final int mtlsPort = LoopbackPorts.free();
+    private final int saslSslPort = LoopbackPorts.free();
+    private final String scramPassword = BrokerDir.randomSecret();
     private boolean formatted;
     private volatile Process process;
 
@@ -103,6 +108,9 @@ public final class KafkaBroker implements Broker {
         }
         dir.writePids(process.pid());
         awaitReady();
+        if (!formatted) {
+            addScramUser();
+        }
         formatted = true;
         LOG.info("Kafka started at {} (pid {}) in {} ms", bootstrapServers(), process.pid(),
                 Deadline.millisSince(begin));
@@ -135,7 +143,29 @@ public final class KafkaBroker implements Broker {
         dir.deletePids();
     }
 
-    /** Creates a topic with replication factor 1; an existing topic is left as it is. */
+    /** TLS with server authentication: a client needs {@link TestTls#truststore()}. */
+    public String sslBootstrapServers() {
+        return "127.0.0.1:" + sslPort;
+    }
+
+    /** TLS that requires a client certificate signed by the test CA ({@link TestTls#clientKeystore()}). */
+    public String mtlsBootstrapServers() {
+        return "127.0.0.1:" + mtlsPort;
+    }
+
+    /** SASL_SSL with SCRAM-SHA-512 for {@link #scramUser()}. */
+    public String saslSslBootstrapServers() {
+        return "127.0.0.1:" + saslSslPort;
+    }
+
+    public String scramUser() {
+        return "interchange";
+    }
+
+    public String scramPassword() {
+        return scramPassword;
+    }
+
     /** A producer of String keys and byte values with acks=all, as upstream services send. */
     public KafkaProducer<String, byte[]> producer() {
         Properties properties = new Properties();
@@ -153,20 +183,25 @@ public final class KafkaBroker implements Broker {
         return new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** Creates a topic with replication factor 1; an existing topic is left as it is. */
     public void createTopic(String topic, int partitions) {
         try (Admin admin = Admin.create(adminConfig())) {
+            int existing = partitions;
             try {
                 admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("Cannot create topic " + topic, e.getCause());
                 }
+                // made earlier, perhaps with another partition count by another test
+                existing = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                        .partitions().size();
             }
-            awaitLeaders(admin, topic, partitions);
+            awaitLeaders(admin, topic, existing);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted creating topic " + topic, e);
-        } catch (TimeoutException e) {
+        } catch (TimeoutException | ExecutionException e) {
             throw new IllegalStateException("Cannot create topic " + topic, e);
         }
     }
@@ -206,9 +241,27 @@ public final class KafkaBroker implements Broker {
         config.setProperty("process.roles", "broker,controller");
         config.setProperty("node.id", "1");
         config.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        config.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        config.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        config.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        config.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + ",SSL://127.0.0.1:" + sslPort + ",MTLS://127.0.0.1:" + mtlsPort + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+        config.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SSL://127.0.0.1:" + sslPort
+                + ",MTLS://127.0.0.1:" + mtlsPort + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+        config.setProperty("listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL");
+        TestTls tls = TestTls.get();
+        for (String listener : List.of("ssl", "mtls", "sasl_ssl")) {
+            String prefix = "listener.name." + listener + ".";
+            config.setProperty(prefix + "ssl.keystore.location", tls.serverKeystore().toString());
+            config.setProperty(prefix + "ssl.keystore.password", tls.password());
+            config.setProperty(prefix + "ssl.keystore.type", "PKCS12");
+            config.setProperty(prefix + "ssl.key.password", tls.password());
+        }
+        config.setProperty("listener.name.mtls.ssl.truststore.location", tls.truststore().toString());
+        config.setProperty("listener.name.mtls.ssl.truststore.password", tls.password());
+        config.setProperty("listener.name.mtls.ssl.truststore.type", "PKCS12");
+        config.setProperty("listener.name.mtls.ssl.client.auth", "required");
+        config.setProperty("listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        config.setProperty("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         config.setProperty("controller.listener.names", "CONTROLLER");
         config.setProperty("inter.broker.listener.name", "PLAINTEXT");
         config.setProperty("log.dirs", dir.resolve("data").toString());
@@ -244,6 +297,21 @@ public final class KafkaBroker implements Broker {
                   <root level="WARN"><appender-ref ref="out"/></root>
                 </configuration>
                 """);
+    }
+
+    /** The SCRAM credential of the SASL_SSL listener, kept in the cluster metadata (restarts keep it). */
+    private void addScramUser() {
+        try (Admin admin = Admin.create(adminConfig())) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
+                    scramUser(), new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 4096), scramPassword)))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw unavailable("cannot create the SCRAM user: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted creating the SCRAM user", e);
+        }
     }
 
     private void awaitReady() {

@@ -35,6 +35,8 @@ public final class RabbitMqBroker implements AmqpBroker {
 
     private final BrokerDir dir = BrokerDir.of("rabbitmq");
     private final int port = LoopbackPorts.free();
+    /** Mutual TLS: the broker requires a client certificate signed by the test CA ({@link TestTls}). */
+    private final int tlsPort = LoopbackPorts.free();
     private final int epmdPort = LoopbackPorts.free();
     private final int distributionPort = LoopbackPorts.free();
     private final String nodeName = "interchange-" + port + "@localhost";
@@ -62,6 +64,11 @@ public final class RabbitMqBroker implements AmqpBroker {
     @Override
     public int port() {
         return port;
+    }
+
+    /** The TLS listener (AMQPS); it requires a client certificate of the test CA. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     @Override
@@ -133,6 +140,36 @@ public final class RabbitMqBroker implements AmqpBroker {
         stopEpmd();
         dir.deletePids();
         LOG.info("RabbitMQ stopped");
+    }
+
+    /** {@code rabbitmqctl <arguments>} against this node; its output, or an exception if it failed. */
+    public synchronized String ctl(String... arguments) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(CTL.toString());
+        command.addAll(List.of(arguments));
+        Command.Result result = Command.run(command, environment(), dir, Duration.ofSeconds(60));
+        if (!result.ok()) {
+            throw new IllegalStateException("rabbitmqctl " + String.join(" ", arguments) + " failed: " + result.output());
+        }
+        return result.output();
+    }
+
+    /**
+     * Ready and unacknowledged messages of every queue on vhost "/", as the node counts them
+     * ({@code rabbitmqctl list_queues}): name -> {ready, unacknowledged}. AMQP itself only tells a client the
+     * ready count, so this is how a test proves that no delivery is left unacknowledged.
+     */
+    public synchronized Map<String, long[]> queueDepths() {
+        String listed = ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages_ready",
+                "messages_unacknowledged");
+        Map<String, long[]> depths = new HashMap<>();
+        for (String line : listed.split("\\R")) {
+            String[] columns = line.strip().split("\\s+");
+            if (columns.length == 3 && columns[1].matches("\\d+") && columns[2].matches("\\d+")) {
+                depths.put(columns[0], new long[] {Long.parseLong(columns[1]), Long.parseLong(columns[2])});
+            }
+        }
+        return depths;
     }
 
     /** SIGKILL of the Erlang VM, as in a crash; epmd is stopped too so that start() begins clean. */
@@ -229,7 +266,14 @@ public final class RabbitMqBroker implements AmqpBroker {
                 default_permissions.write = .*
                 log.file.level = info
                 log.console = false
-                """.formatted(port, username, password));
+                listeners.ssl.default = 127.0.0.1:%d
+                ssl_options.cacertfile = %s
+                ssl_options.certfile = %s
+                ssl_options.keyfile = %s
+                ssl_options.verify = verify_peer
+                ssl_options.fail_if_no_peer_cert = true
+                """.formatted(port, username, password, tlsPort, TestTls.get().caPem(), TestTls.get().serverPem(),
+                TestTls.get().serverKey()));
     }
 
     private Path pidFile() {

@@ -43,6 +43,10 @@ class CloudEventStepsRouteTest {
                         .to("interchange-cloudevents:write?binding=amqp")
                         .process(e -> sinkAttempts.incrementAndGet())
                         .to("mock:amqp");
+                from("direct:kafka-to-sqs").routeId("kafka-to-sqs")
+                        .to("interchange-cloudevents:read")
+                        .to("interchange-cloudevents:write?binding=sqs&mode=binary")
+                        .to("mock:sqs");
                 from("direct:structured-to-kafka").routeId("structured-to-kafka")
                         .to("interchange-cloudevents:read")
                         .to("interchange-cloudevents:write?binding=kafka&mode=binary")
@@ -62,6 +66,59 @@ class CloudEventStepsRouteTest {
     @AfterEach
     void stop() {
         camel.stop();
+    }
+
+    private static final String PRODUCER_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    private static final String HOP_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+
+    @Test
+    void theFirstHopSetsTheTracingExtensionFromTheTraceContextAndLaterHopsKeepIt() throws Exception {
+        MockEndpoint amqp = camel.getEndpoint("mock:amqp", MockEndpoint.class);
+        Map<String, Object> headers = MalformedEvents.validKafkaHeaders("t-1");
+        headers.put("traceparent", PRODUCER_TRACE);
+        producer.sendBodyAndHeaders("direct:kafka-to-amqp", MalformedEvents.validData("t-1"), headers);
+        assertThat(amqp.getReceivedExchanges().get(0).getMessage().getHeaders())
+                .containsEntry("cloudEvents:traceparent", PRODUCER_TRACE).containsEntry("traceparent", PRODUCER_TRACE);
+
+        // The next hop: the event carries the extension; the protocol header carries that hop's context.
+        Map<String, Object> next = MalformedEvents.validKafkaHeaders("t-2");
+        next.put("ce_traceparent", PRODUCER_TRACE);
+        next.put("traceparent", HOP_TRACE);
+        producer.sendBodyAndHeaders("direct:kafka-to-amqp", MalformedEvents.validData("t-2"), next);
+        assertThat(amqp.getReceivedExchanges().get(1).getMessage().getHeaders())
+                .containsEntry("cloudEvents:traceparent", PRODUCER_TRACE).containsEntry("traceparent", HOP_TRACE);
+    }
+
+    @Test
+    void aTraceContextHeaderThatIsNotW3CIsNotMadeAnExtension() throws Exception {
+        MockEndpoint amqp = camel.getEndpoint("mock:amqp", MockEndpoint.class);
+        Map<String, Object> headers = MalformedEvents.validKafkaHeaders("t-3");
+        headers.put("traceparent", "00-not-a-trace-01");
+        producer.sendBodyAndHeaders("direct:kafka-to-amqp", MalformedEvents.validData("t-3"), headers);
+        assertThat(amqp.getReceivedExchanges()).hasSize(1);
+        assertThat(amqp.getReceivedExchanges().get(0).getMessage().getHeaders()).doesNotContainKey("cloudEvents:traceparent");
+    }
+
+    @Test
+    void onSqsTheTraceContextTakesItsAttributesBeforeTheEventDoes() throws Exception {
+        MockEndpoint sqs = camel.getEndpoint("mock:sqs", MockEndpoint.class);
+        Map<String, Object> nine = MalformedEvents.validKafkaHeaders("t-4");
+        nine.put("ce_subject", "order-1");
+        nine.put("ce_dataschema", "https://example.com/schemas/order.json");
+        nine.put("ce_partitionkey", "customer-7");
+        producer.sendBodyAndHeaders("direct:kafka-to-sqs", MalformedEvents.validData("t-4"), nine);
+        assertThat(sqs.getReceivedExchanges().get(0).getMessage().getHeader("content-type"))
+                .as("nine attributes fit binary mode").isEqualTo("application/json");
+
+        Map<String, Object> traced = new java.util.HashMap<>(nine);
+        traced.put("ce_id", "t-5");
+        traced.put("traceparent", PRODUCER_TRACE);
+        producer.sendBodyAndHeaders("direct:kafka-to-sqs", MalformedEvents.validData("t-5"), traced);
+        Map<String, Object> out = sqs.getReceivedExchanges().get(1).getMessage().getHeaders();
+        assertThat(out).as("ten of the event (with the extension) and the trace context: structured")
+                .containsEntry("content-type", MediaTypes.STRUCTURED_JSON).containsEntry("traceparent", PRODUCER_TRACE);
+        assertThat(new String(sqs.getReceivedExchanges().get(1).getMessage().getBody(byte[].class), StandardCharsets.UTF_8))
+                .contains("\"traceparent\":\"" + PRODUCER_TRACE + "\"");
     }
 
     @Test

@@ -12,36 +12,36 @@ import java.util.function.Consumer;
  * route, body bytes), each with the words its violation must contain, and valid events to send
  * between them.
  */
-final class MalformedEvents {
+public final class MalformedEvents {
 
-    static final String STRUCTURED = "application/cloudevents+json; charset=UTF-8";
+    public static final String STRUCTURED = "application/cloudevents+json; charset=UTF-8";
 
     /**
      * One broken event. {@code wire} is the headers in the order the broker delivers them, repeats included
      * (a Kafka record may carry a header twice); {@code headers} is the same as a map, as a Camel route sees
      * them (the last of a repeated name wins). {@code binding} is the binding it is read with, null for auto.
      */
-    record Case(String name, List<Map.Entry<String, Object>> wire, byte[] body, String reason, HeaderBinding binding) {
+    public record Case(String name, List<Map.Entry<String, Object>> wire, byte[] body, String reason, HeaderBinding binding) {
 
         Case(String name, Map<String, Object> headers, byte[] body, String reason) {
             this(name, List.copyOf(headers.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList()),
                     body, reason, null);
         }
 
-        Map<String, Object> headers() {
+        public Map<String, Object> headers() {
             Map<String, Object> headers = new LinkedHashMap<>();
             wire.forEach(e -> headers.put(e.getKey(), e.getValue()));
             return headers;
         }
 
         /** Only a source reading the wire can see what is wrong with it (a repeated name, bytes that are not UTF-8). */
-        boolean wireOnly() {
+        public boolean wireOnly() {
             return wire.stream().map(e -> e.getKey().toLowerCase(java.util.Locale.ROOT)).distinct().count() < wire.size()
                     || wire.stream().anyMatch(e -> e.getValue() instanceof byte[]);
         }
 
         /** Whether a Kafka record can carry it: header values are UTF-8 bytes, so no unpaired surrogate. */
-        boolean encodableAsUtf8() {
+        public boolean encodableAsUtf8() {
             return wire.stream().noneMatch(e -> e.getValue() instanceof String text
                     && CloudEventValidator.unpairedSurrogate(text).isPresent());
         }
@@ -55,7 +55,7 @@ final class MalformedEvents {
     private MalformedEvents() {
     }
 
-    static Map<String, Object> validKafkaHeaders(String id) {
+    public static Map<String, Object> validKafkaHeaders(String id) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("ce_specversion", "1.0");
         headers.put("ce_id", id);
@@ -66,16 +66,16 @@ final class MalformedEvents {
         return headers;
     }
 
-    static byte[] validData(String id) {
+    public static byte[] validData(String id) {
         return ("{\"orderId\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
-    static String validStructured(String id, String extra) {
+    public static String validStructured(String id, String extra) {
         return "{\"specversion\":\"1.0\",\"id\":\"" + id + "\",\"source\":\"/orders/order-service\","
                 + "\"type\":\"com.example.orders.order.created\"" + extra + "}";
     }
 
-    static List<Case> all() {
+    public static List<Case> all() {
         List<Case> cases = new ArrayList<>();
         binary(cases, "missing id", h -> h.remove("ce_id"), "required attribute 'id' is missing");
         binary(cases, "missing source", h -> h.remove("ce_source"), "required attribute 'source' is missing");
@@ -94,6 +94,7 @@ final class MalformedEvents {
         binary(cases, "extension name upper case", h -> h.put("ce_comExample", "x"),
                 "header 'ce_comExample' names the attribute in upper case; CloudEvents attribute names are lower case");
         binary(cases, "extension name with hyphen", h -> h.put("ce_my-ext", "x"), "extension attribute name 'my-ext' must");
+        binary(cases, "attribute header with an empty name", h -> h.put("ce_", "x"), "an extension attribute has an empty name");
         binary(cases, "extension name of 21 characters", h -> h.put("ce_abcdefghijklmnopqrstu", "x"),
                 "extension attribute name 'abcdefghijklmnopqrstu' is 21 characters long, more than 20");
         binary(cases, "source not a URI-reference", h -> h.put("ce_source", "/my context"),
@@ -186,12 +187,14 @@ final class MalformedEvents {
     }
 
     /** The AMQP binding's own ways to be wrong: typed application properties and the prefix's letter case. */
-    static List<Case> amqp() {
+    public static List<Case> amqp() {
         List<Case> cases = new ArrayList<>();
         amqp(cases, "lower-case cloudevents_ prefix", h -> {
             h.remove("cloudEvents:subject");
             h.put("cloudevents_subject", "x");
         }, "header 'cloudevents_subject' is not an attribute header of the amqp binding");
+        amqp(cases, "attribute header with an empty name", h -> h.put("cloudEvents:", "x"),
+                "an extension attribute has an empty name");
         amqp(cases, "specversion as an AMQP double", h -> h.put("cloudEvents:specversion", 1.0d),
                 "header 'cloudEvents:specversion' is of type Double, which is not a type the AMQP binding gives the attribute 'specversion'");
         amqp(cases, "id as an AMQP long", h -> h.put("cloudEvents:id", 5L),
@@ -206,7 +209,7 @@ final class MalformedEvents {
     }
 
     /** The gateway's SQS mapping: String message attributes only (the SQS source hands Number ones over as numbers). */
-    static List<Case> sqs() {
+    public static List<Case> sqs() {
         List<Case> cases = new ArrayList<>();
         sqs(cases, "specversion as an SQS Number", h -> h.put("ce_specversion", new java.math.BigDecimal("1.0")),
                 "header 'ce_specversion' is an SQS Number attribute; the sqs binding carries attributes as strings");
@@ -219,7 +222,7 @@ final class MalformedEvents {
         return cases;
     }
 
-    static Map<String, Object> validAmqpHeaders(String id) {
+    public static Map<String, Object> validAmqpHeaders(String id) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("cloudEvents:specversion", "1.0");
         headers.put("cloudEvents:id", id);

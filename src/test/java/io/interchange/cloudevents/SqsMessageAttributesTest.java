@@ -63,6 +63,21 @@ class SqsMessageAttributesTest {
     }
 
     @Test
+    void textThatAnSqsBodyCannotHoldGoesStructuredWithTheNoncharactersEscaped() {
+        // U+FFFE and U+FFFF are valid Unicode, and valid UTF-8, but no character an SQS body or attribute may hold.
+        EventEnvelope inData = event(0, "nonchar \uFFFE and \uFFFF".getBytes(StandardCharsets.UTF_8));
+        EventEnvelope inAttribute = event(0, "hello".getBytes(StandardCharsets.UTF_8)).withAttribute("subject", "order-\uFFFF");
+        for (EventEnvelope event : java.util.List.of(inData, inAttribute)) {
+            assertThat(SqsMessageAttributes.binary(event, 10)).isEmpty();
+            CloudEventCodec.Written written = codec.write(event, HeaderBinding.SQS, ContentMode.BINARY, false, 10);
+            assertThat(written.mode()).isEqualTo(ContentMode.STRUCTURED);
+            String body = new String(written.body(), StandardCharsets.UTF_8);
+            assertThat(body).doesNotContain("\uFFFE", "\uFFFF").contains("\\uffff");
+            assertThat(codec.read(written.headers(), written.body(), HeaderBinding.SQS).event()).isEqualTo(event);
+        }
+    }
+
+    @Test
     void binaryModeMessageAttributesAreReadBack() {
         EventEnvelope event = event(1, "hello".getBytes(StandardCharsets.UTF_8));
         Map<String, Object> received = new LinkedHashMap<>(SqsMessageAttributes.binary(event, 10).orElseThrow());

@@ -39,15 +39,13 @@ public final class DevGateway {
     private DevGateway() {
     }
 
-    public static void main(String[] args) throws IOException {
-        long started = System.nanoTime();
-        KafkaBroker kafka = Brokers.kafka();
+    /** The Kafka topics and SQS queues the example routes read (config/application.yaml); existing ones are kept. */
+    public static void createExampleTopicsAndQueues(KafkaBroker kafka, SqsBroker sqs) {
         kafka.createTopic("orders", 6);
         // The order saga's request and reply topics (order-saga.kafka.* in config/application.yaml).
         for (String topic : new String[] {"saga.order.requests", "saga.shipping.requests", "saga.replies"}) {
             kafka.createTopic(topic, 3);
         }
-        SqsBroker sqs = Brokers.sqs();
         // The FIFO queues of the example routes (orders.sqs.* in config/application.yaml).
         try (SqsClient client = sqs.sqsClient()) {
             SqsQueues.create(client, "orders-inbound.fifo", false);
@@ -59,6 +57,13 @@ public final class DevGateway {
             SqsQueues.create(client, "saga-inventory-requests", false);
             SqsQueues.create(client, "saga-replies", false);
         }
+    }
+
+    public static void main(String[] args) throws IOException {
+        long started = System.nanoTime();
+        KafkaBroker kafka = Brokers.kafka();
+        SqsBroker sqs = Brokers.sqs();
+        createExampleTopicsAndQueues(kafka, sqs);
         AmqpBroker amqp = Brokers.devAmqp();
         NarayanaLraCoordinator lra = NarayanaLraCoordinator.shared();
 

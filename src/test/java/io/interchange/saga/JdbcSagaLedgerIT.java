@@ -104,7 +104,8 @@ class JdbcSagaLedgerIT {
 
     @Test
     void aCallbackRepeatedWhileTheFirstRunsElsewhereFailsForARetryAndNeverReadsAsDone() {
-        JdbcSagaLedger a = replica(new SimpleMeterRegistry());
+        SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+        JdbcSagaLedger a = replica(metersA);
         JdbcSagaLedger b = replica(new SimpleMeterRegistry());
         String saga = sagaId();
         a.started(saga, "o-2");
@@ -121,6 +122,9 @@ class JdbcSagaLedgerIT {
         // The first compensation fails (no reply): the repeat may now run, and the refund is attempted again.
         a.callbackEnded(saga, "payment", "compensation", SagaLedger.CallbackState.FAILED);
         assertThat(b.get(saga)).containsEntry("status", "failed");
+        assertThat(metersA.get("interchange.saga.callbacks.failed").tag("kind", "compensation")
+                .tag("participant", "payment").counter().count()).as("counted by the replica that saw it fail")
+                .isEqualTo(1);
         assertThat(b.claim(saga, "payment", "compensation")).as("after the failure: run again").isTrue();
         b.callbackEnded(saga, "payment", "compensation", SagaLedger.CallbackState.DONE);
         assertThat(a.claim(saga, "payment", "compensation")).as("after it was done: answered at once").isFalse();

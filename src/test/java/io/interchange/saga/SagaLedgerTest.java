@@ -230,6 +230,41 @@ class SagaLedgerTest {
         assertThat(ledger.unknownSize()).isEqualTo(ledger.size());
     }
 
+    @Test
+    void failedCallbacksAreCountedByKindAndParticipantFromZero() {
+        SagaProperties.Participant payment = new SagaProperties.Participant(Duration.ofSeconds(5),
+                new SagaProperties.Breaker(50, 10, 5, Duration.ofSeconds(30), 2));
+        MemorySagaLedger ledger = new MemorySagaLedger(new SagaProperties(true, Duration.ofSeconds(60), 200, 1000,
+                Map.of("payment", payment)), meters, clock);
+        // Registered before any failure, so that an alert's increase() sees the first one.
+        assertThat(failedCallbacks("compensation", "payment")).isZero();
+        assertThat(failedCallbacks("completion", "payment")).isZero();
+
+        ledger.started("s-f", "o-f");
+        ledger.stepStarted("s-f", "payment", "payment", "charge");
+        ledger.stepEnded("s-f", "payment", "declined");
+        ledger.cancelled("s-f", "declined");
+        assertThat(ledger.claim("s-f", "payment", "compensation")).isTrue();
+        ledger.callbackEnded("s-f", "payment", "compensation", SagaLedger.CallbackState.FAILED);
+        assertThat(failedCallbacks("compensation", "payment")).isEqualTo(1);
+        assertThat(ledger.get("s-f")).containsEntry("status", "failed");
+
+        // The coordinator calls again and this time the refund goes through: nothing more counted.
+        assertThat(ledger.claim("s-f", "payment", "compensation")).isTrue();
+        ledger.callbackEnded("s-f", "payment", "compensation", SagaLedger.CallbackState.DONE);
+        assertThat(failedCallbacks("compensation", "payment")).isEqualTo(1);
+        assertThat(failedCallbacks("completion", "payment")).isZero();
+
+        // A participant the configuration does not name is counted too, under its own tag.
+        ledger.callbackEnded("s-g", "audit", "completion", SagaLedger.CallbackState.FAILED);
+        assertThat(failedCallbacks("completion", "audit")).isEqualTo(1);
+    }
+
+    private double failedCallbacks(String kind, String participant) {
+        return meters.get("interchange.saga.callbacks.failed").tag("kind", kind).tag("participant", participant)
+                .counter().count();
+    }
+
     /** A clock the test moves, so that retention is tested without waiting for it. */
     private static final class TestClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");

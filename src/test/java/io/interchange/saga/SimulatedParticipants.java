@@ -29,10 +29,11 @@ import org.apache.camel.support.DefaultExchange;
  * a compensation of an action never done answers nothing-to-compensate and bars the action from happening later.
  *
  * <p>Failure injection per step: {@link #mode(String, Mode)} for every saga, or per order in the order's JSON,
- * e.g. {@code {"orderId":"o-1","simulate":{"payment":"fail"}}}. Everything that happened is in {@link #journal()},
- * a compensation or completion asked for again as well (effect {@code compensated-again}, {@code completed-again}),
- * a compensation of an action already completed ({@code compensate-after-completed}) and a completion of one never done
- * or compensated ({@code complete-after-<state>}), both answered without effect.
+ * e.g. {@code {"orderId":"o-1","simulate":{"payment":"fail"}}}; {@link #failCompensations} for compensations.
+ * Everything that happened is in {@link #journal()}, a compensation or completion asked for again as well
+ * (effect {@code compensated-again}, {@code completed-again}), a compensation of an action already completed
+ * ({@code compensate-after-completed}) and a completion of one never done or compensated
+ * ({@code complete-after-<state>}), both answered without effect.
  */
 public class SimulatedParticipants extends RouteBuilder {
 
@@ -46,6 +47,7 @@ public class SimulatedParticipants extends RouteBuilder {
     private static final Set<String> COMPLETIONS = Set.of("confirm", "commit", "capture");
 
     private final Map<String, Mode> modes = new ConcurrentHashMap<>();
+    private final Set<String> failingCompensations = ConcurrentHashMap.newKeySet();
     private final Map<String, String> state = new ConcurrentHashMap<>();
     private final List<Entry> journal = new CopyOnWriteArrayList<>();
     private final ObjectMapper json = new ObjectMapper();
@@ -59,6 +61,15 @@ public class SimulatedParticipants extends RouteBuilder {
 
     public void mode(String participant, Mode mode) {
         modes.put(participant, mode);
+    }
+
+    /** While on, the participant answers every compensation with failed (it cannot undo its action). */
+    public void failCompensations(String participant, boolean fail) {
+        if (fail) {
+            failingCompensations.add(participant);
+        } else {
+            failingCompensations.remove(participant);
+        }
     }
 
     public void lateBy(Duration delay) {
@@ -110,6 +121,11 @@ public class SimulatedParticipants extends RouteBuilder {
         String orderId = data.path("orderId").asText(null);
         String key = sagaId + "|" + participant;
 
+        if (COMPENSATIONS.contains(action) && failingCompensations.contains(participant)) {
+            journal.add(new Entry(participant, action, sagaId, orderId, "compensation-failed", Instant.now()));
+            reply(participant, correlationId, sagaId, "failed", "simulated compensation failure");
+            return;
+        }
         if (COMPENSATIONS.contains(action)) {
             String before = state.putIfAbsent(key, "never-done");
             if (before == null || "never-done".equals(before)) {

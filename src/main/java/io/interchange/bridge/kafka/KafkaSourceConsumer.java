@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -30,10 +28,13 @@ import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.interchange.bridge.Backoff;
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 
 /**
@@ -72,6 +73,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         health = supervision.health(getRouteId());
         health.backlog(() -> workers.stream().mapToLong(w -> w.lag).sum() + inFlight());
         setHealthCheck(health);
+        health.register(getEndpoint().getCamelContext());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight, health);
         for (int i = 0; i < endpoint.getConsumersCount(); i++) {
             Worker worker = new Worker(getRouteId() + "-" + i, supervision);
@@ -93,13 +95,14 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         workers.clear();
         if (health != null) {
             health.stopped();
+            health.unregister(getEndpoint().getCamelContext());
         }
         super.doStop();
     }
 
     /** Records in flight over all poll threads; for metrics and tests. */
     public int inFlight() {
-        return workers.stream().mapToInt(w -> w.loop == null ? 0 : w.loop.outstanding.get()).sum();
+        return workers.stream().mapToInt(w -> w.loop == null ? 0 : w.loop.window.messages()).sum();
     }
 
     /**
@@ -179,11 +182,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         /** Careful partitions paused while their one record is in flight. */
         private final Set<TopicPartition> carefulWaiting = new HashSet<>();
         private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
-        private final AtomicInteger outstanding = new AtomicInteger();
-        private final AtomicLong outstandingBytes = new AtomicLong();
+        private final InFlightWindow window = new InFlightWindow(endpoint.getMaxInFlight(), endpoint.getMaxInFlightBytes());
         private volatile boolean pausedForBackpressure;
-        /** Notified when the records in flight fall to the resume threshold while paused. */
-        private final Object drained = new Object();
         private long nextCommit;
         private volatile boolean running = true;
         private Thread thread;
@@ -294,7 +294,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     LOG.info("Route '{}': {} is past the records its last owner may have had in flight; reading"
                             + " at full speed again", getRouteId(), partition);
                 }
-                if (outstandingBytes.get() >= endpoint.getMaxInFlightBytes() && outstanding.get() > 0) {
+                if (window.bytes() >= endpoint.getMaxInFlightBytes() && window.messages() > 0) {
                     // The window is full in bytes: the rest of the batch is fetched again once it drained.
                     kafka.seek(partition, record.offset());
                     applyBackpressure();
@@ -334,9 +334,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
 
         private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
             p.dispatched(record.offset());
-            outstanding.incrementAndGet();
             long bytes = size(record);
-            outstandingBytes.addAndGet(bytes);
+            window.add(1, bytes);
             metrics.received();
             Exchange exchange = createExchange(false);
             Message message = exchange.getMessage();
@@ -367,17 +366,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 boolean failed = exchange.isFailed();
                 if (failed) {
                     Exception cause = exchange.getException();
-                    LOG.warn("Route '{}' failed on {}-{} offset {}; it will be read again: {}", getRouteId(),
-                            record.topic(), record.partition(), offset, cause == null ? "rolled back" : cause.getMessage());
+                    LOG.warn("Route '{}' failed on {}-{} offset {}; it will be read again: {}{}", getRouteId(),
+                            record.topic(), record.partition(), offset, cause == null ? "rolled back" : cause.getMessage(),
+                            TraceContext.logSuffix(exchange));
                 }
                 p.completed(offset, failed);
-                outstandingBytes.addAndGet(-bytes);
-                outstanding.decrementAndGet();
-                if (pausedForBackpressure && belowResumeThreshold()) {
-                    synchronized (drained) {
-                        drained.notifyAll();
-                    }
-                }
+                window.remove(1, bytes);
                 if (failed) {
                     metrics.failed();
                 } else {
@@ -424,8 +418,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     int attempt = (again ? retry.attempt : 0) + 1;
                     long firstFailure = again && retry.firstFailureMillis > 0 ? retry.firstFailureMillis
                             : System.currentTimeMillis();
-                    long backoff = Math.min(endpoint.getMaxRetryBackoffMillis(),
-                            endpoint.getRetryBackoffMillis() << Math.min(attempt - 1, 20));
+                    long backoff = new Backoff(endpoint.getRetryBackoffMillis(), endpoint.getMaxRetryBackoffMillis()).after(attempt);
                     retries.put(partition, new Retry(failed, attempt, again ? retry.abandoned : 0,
                             now + backoff * 1_000_000, firstFailure));
                     // Every record before the failed one completed; the failed one's count goes along.
@@ -449,12 +442,6 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
         }
 
-        /** Half the window, in records and in bytes: where a paused loop resumes. */
-        private boolean belowResumeThreshold() {
-            return outstanding.get() <= endpoint.getMaxInFlight() / 2
-                    && outstandingBytes.get() <= endpoint.getMaxInFlightBytes() / 2;
-        }
-
         private long size(ConsumerRecord<String, byte[]> record) {
             long size = record.value() == null ? 0 : record.value().length;
             for (Header header : record.headers()) {
@@ -465,27 +452,18 @@ public class KafkaSourceConsumer extends DefaultConsumer {
 
         /** Up to 100 ms (failures and commits still get their turn), until the window is half empty. */
         private void awaitDrain() {
-            long deadline = System.nanoTime() + 100_000_000L;
-            synchronized (drained) {
-                long left;
-                while (!belowResumeThreshold() && (left = deadline - System.nanoTime()) > 0) {
-                    try {
-                        drained.wait(Math.max(1, left / 1_000_000));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
+            try {
+                window.awaitBelowHalf(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 
         private void applyBackpressure() {
-            boolean full = outstanding.get() >= endpoint.getMaxInFlight()
-                    || outstandingBytes.get() >= endpoint.getMaxInFlightBytes();
-            if (!pausedForBackpressure && full) {
+            if (!pausedForBackpressure && window.isFull()) {
                 pausedForBackpressure = true;
                 kafka.pause(kafka.assignment());
-            } else if (pausedForBackpressure && belowResumeThreshold()) {
+            } else if (pausedForBackpressure && window.isBelowHalf()) {
                 pausedForBackpressure = false;
                 List<TopicPartition> resumable = kafka.assignment().stream()
                         .filter(tp -> !pausedForFailure.contains(tp) && !carefulWaiting.contains(tp)).toList();
@@ -583,6 +561,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                 // stop() woke the consumer; the wakeup is spent, so this one goes through
                 kafka.commitSync(offsets);
             }
+            // Closing the consumer revokes the partitions and hands them over again: from here, not from an older
+            // commit (that would read again what is already delivered).
+            offsets.forEach((partition, offset) -> lastCommitted.put(partition, offset.offset()));
         }
 
         /** Waits, bounded, until the route settled every record in flight of these partitions. */

@@ -6,7 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -24,10 +23,13 @@ import com.rabbitmq.client.LongString;
 import com.rabbitmq.client.ShutdownSignalException;
 
 import io.interchange.bridge.BridgeHeaders;
+import io.interchange.bridge.Backoff;
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 
 /**
@@ -44,11 +46,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private final RabbitEndpoint endpoint;
     private final ConnectionFactory connectionFactory;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Deliveries in the route, for metrics and the drain; the broker bounds them (prefetch), this only counts. */
+    private final InFlightWindow held = new InFlightWindow(Integer.MAX_VALUE, Long.MAX_VALUE);
     private final RedeliveryCounter redeliveries = new RedeliveryCounter(10_000);
     /** What the prefetch is sized for before any message was seen. */
     private static final long ASSUMED_MESSAGE_BYTES = 4L * 1024 * 1024;
-    private final AtomicLong inFlightBytes = new AtomicLong();
     private final PrefetchWindow window;
     private volatile int prefetch;
     private SourceSupervision supervision;
@@ -77,9 +79,10 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         super.doStart();
         supervision = ((RabbitComponent) endpoint.getComponent()).supervision();
         health = supervision.health(getRouteId());
-        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
+        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + held.messages());
         setHealthCheck(health);
-        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", inFlight::get, health);
+        health.register(getEndpoint().getCamelContext());
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", this::inFlight, health);
         running = true;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "interchange-rabbitmq-source-" + endpoint.getExchangeName());
@@ -209,9 +212,8 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     }
 
     private void dispatch(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-        inFlight.incrementAndGet();
         long bytes = body.length;
-        inFlightBytes.addAndGet(bytes);
+        held.add(1, bytes);
         // With some slack either way, so that sizes that jitter do not resubscribe on every message.
         int wanted = window.observe(bytes);
         if (!resizePending && (wanted < prefetch * 3L / 4 || wanted >= Math.min(2L * prefetch, endpoint.getPrefetch())
@@ -262,11 +264,12 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             try {
                 if (exchange.isFailed()) {
                     int failures = consecutiveFailures.incrementAndGet();
-                    long backoff = Math.min(endpoint.getMaxRetryBackoffMillis(),
-                            endpoint.getRetryBackoffMillis() << Math.min(failures - 1, 20));
-                    LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}", getRouteId(),
+                    long backoff = new Backoff(endpoint.getRetryBackoffMillis(), endpoint.getMaxRetryBackoffMillis())
+                            .after(failures);
+                    LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}{}", getRouteId(),
                             endpoint.getExchangeName(), backoff,
-                            exchange.getException() == null ? "rolled back" : exchange.getException().getMessage());
+                            exchange.getException() == null ? "rolled back" : exchange.getException().getMessage(),
+                            TraceContext.logSuffix(exchange));
                     metrics.failed();
                     metrics.redelivered(1);
                     redeliveries.failed(identity);
@@ -295,14 +298,13 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             // The channel is gone: the broker redelivers every unacked message to the next consumer.
             LOG.debug("Could not settle delivery {} of queue '{}': {}", tag, endpoint.getExchangeName(), e.getMessage());
         } finally {
-            inFlight.decrementAndGet();
-            inFlightBytes.addAndGet(-bytes);
+            held.remove(1, bytes);
         }
     }
 
     /** Deliveries in the route and not yet settled; for metrics and tests. */
     public int inFlight() {
-        return inFlight.get();
+        return held.messages();
     }
 
     @Override
@@ -312,10 +314,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         if (ch != null && ch.isOpen()) {
             // Take no more deliveries, then give those in the route a bounded time to settle.
             ch.basicCancel(consumerTag);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getDrainTimeoutMillis());
-            while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
-                Thread.sleep(10);
-            }
+            held.awaitEmpty(endpoint.getDrainTimeoutMillis());
         }
         Connection c = connection;
         if (c != null && c.isOpen()) {
@@ -326,6 +325,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         }
         if (health != null) {
             health.stopped();
+            health.unregister(getEndpoint().getCamelContext());
         }
         super.doStop();
     }

@@ -161,16 +161,25 @@ public class SqsSinkProducer extends DefaultAsyncProducer {
         return body;
     }
 
-    /** SQS error codes that judge the message, not the service: the same request fails again. */
-    private static final Set<String> REFUSALS = Set.of("InvalidParameterValue", "MissingParameter",
-            "InvalidMessageContents", "InvalidAttributeName", "InvalidAttributeValue", "InvalidParameterCombination",
-            "MessageTooLong", "InvalidParameterValueException", "InvalidAttributeValueException",
-            "InvalidMessageContentsException", "MissingRequiredParameterException");
+    /**
+     * Client errors (HTTP 400) that are about the queue or the caller, not about the message: sent again once
+     * the queue exists, or after a pause, the same message may go through.
+     */
+    private static final Set<String> RETRIABLE_CLIENT_ERRORS = Set.of("QueueDoesNotExist", "NonExistentQueue",
+            "AWS.SimpleQueueService.NonExistentQueue", "QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently",
+            "RequestThrottled", "ThrottlingException", "Throttling", "KmsThrottled", "KmsThrottledException",
+            "KmsDisabled", "KmsInvalidState", "KmsNotFound", "KmsAccessDenied", "RequestExpired",
+            "InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch", "AccessDenied");
 
-    private static boolean isRefusal(Throwable cause) {
-        if (cause instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
-            String code = aws.awsErrorDetails().errorCode();
-            return code != null && (REFUSALS.contains(code) || REFUSALS.contains(code.replace("AWS.SimpleQueueService.", "")));
+    /**
+     * Whether SQS judged the message itself, so that the same request fails again: any 400 but those about the
+     * queue, throttling, keys or credentials (an emulator, ElasticMQ, answers malformed content with codes AWS
+     * does not have). 403, 5xx and transport failures are outages.
+     */
+    static boolean isRefusal(Throwable cause) {
+        if (cause instanceof AwsServiceException aws && aws.statusCode() == 400) {
+            String code = aws.awsErrorDetails() == null ? null : aws.awsErrorDetails().errorCode();
+            return code == null || !RETRIABLE_CLIENT_ERRORS.contains(code);
         }
         return false;
     }

@@ -16,8 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -25,10 +23,13 @@ import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.interchange.bridge.Backoff;
 import io.interchange.bridge.BridgeMetrics;
+import io.interchange.bridge.InFlightWindow;
 import io.interchange.bridge.SourceHealth;
 import io.interchange.bridge.SourceSupervision;
 import io.interchange.deadletter.DeadLetterHeaders;
+import io.interchange.observability.TraceContext;
 import io.interchange.security.IngressHeaders;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -59,10 +60,8 @@ public class SqsSourceConsumer extends DefaultConsumer {
             MessageSystemAttributeName.SENT_TIMESTAMP);
 
     private final SqsEndpoint endpoint;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong inFlightBytes = new AtomicLong();
+    private InFlightWindow window;
     private BridgeMetrics metrics;
-    private final Object room = new Object();
     private final List<Poller> pollers = new ArrayList<>();
     private SqsDeleteBatcher deleter;
     private volatile boolean running;
@@ -82,9 +81,11 @@ public class SqsSourceConsumer extends DefaultConsumer {
         super.doStart();
         supervision = ((SqsComponent) endpoint.getComponent()).supervision();
         health = supervision.health(getRouteId());
-        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + inFlight.get());
+        window = new InFlightWindow(endpoint.getMaxInFlight(), endpoint.getMaxInFlightBytes());
+        health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + window.messages());
         setHealthCheck(health);
-        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", inFlight::get, health);
+        health.register(getEndpoint().getCamelContext());
+        metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", this::inFlight, health);
         running = true;
         deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
         deleter.start();
@@ -93,7 +94,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
             t.setDaemon(true);
             return t;
         });
-        keeper.scheduleWithFixedDelay(this::keepInvisible, 1, 1, TimeUnit.SECONDS);
+        keeper.scheduleWithFixedDelay(this::keepInvisible, 250, 250, TimeUnit.MILLISECONDS);
         keeper.scheduleWithFixedDelay(this::measureDepth, 0, 10, TimeUnit.SECONDS);
         for (int i = 0; i < endpoint.getConcurrentConsumers(); i++) {
             Poller poller = new Poller();
@@ -106,35 +107,28 @@ public class SqsSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStop() throws Exception {
         running = false;
-        synchronized (room) {
-            room.notifyAll();
-        }
+        window.wakeAll();
         // A cancelled long poll may have taken messages: they come back after their visibility timeout.
         pollers.forEach(Poller::cancel);
         for (Poller poller : pollers) {
             poller.thread.join(10_000);
         }
         pollers.clear();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getDrainTimeoutMillis());
-        synchronized (room) {
-            while (inFlight.get() > 0 && deadline - System.nanoTime() > 0) {
-                room.wait(100);
-            }
-        }
-        if (inFlight.get() > 0) {
+        if (!window.awaitEmpty(endpoint.getDrainTimeoutMillis())) {
             LOG.warn("Route '{}' stopped with {} SQS messages in flight; they will be delivered again", getRouteId(),
-                    inFlight.get());
+                    window.messages());
         }
         deleter.stop(10_000);
         keeper.shutdownNow();
         held.clear();
         health.stopped();
+        health.unregister(getEndpoint().getCamelContext());
         super.doStop();
     }
 
     /** Messages handed to the route and not yet completed; for metrics and tests. */
     public int inFlight() {
-        return inFlight.get();
+        return window == null ? 0 : window.messages();
     }
 
     /** Messages deleted after their exchange completed; for metrics and tests. */
@@ -207,35 +201,28 @@ public class SqsSourceConsumer extends DefaultConsumer {
         }
     }
 
+    /** Waits for room in the window (re-checking a stop each second); how many messages a receive may take. */
     private int awaitRoom() {
-        synchronized (room) {
-            while (running && (inFlight.get() >= endpoint.getMaxInFlight()
-                    || inFlightBytes.get() >= endpoint.getMaxInFlightBytes())) {
-                try {
-                    room.wait(1_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    running = false;
-                }
+        try {
+            while (running && !window.awaitRoom(1_000)) {
+                // still full
             }
-            return endpoint.getMaxInFlight() - inFlight.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
+        return window.room();
     }
 
     private void settled(int count, long bytes) {
-        inFlight.addAndGet(-count);
-        inFlightBytes.addAndGet(-bytes);
-        synchronized (room) {
-            room.notifyAll();
-        }
+        window.remove(count, bytes);
     }
 
     private void dispatch(String url, List<Message> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        inFlight.addAndGet(messages.size());
-        inFlightBytes.addAndGet(messages.stream().mapToLong(SqsSourceConsumer::size).sum());
+        window.add(messages.size(), messages.stream().mapToLong(SqsSourceConsumer::size).sum());
         long invisibleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(endpoint.getVisibilityTimeout());
         for (Message m : messages) {
             held.put(m.receiptHandle(), new Held(url, invisibleUntil));
@@ -266,18 +253,19 @@ public class SqsSourceConsumer extends DefaultConsumer {
             exchange = createExchange(false);
             fill(exchange, message);
         } catch (RuntimeException e) {
-            failed(url, message, restOfGroup, e);
+            failed(url, message, restOfGroup, e, "");
             return;
         }
         metrics.received();
         getAsyncProcessor().process(exchange, doneSync -> {
             boolean failed = exchange.isFailed() || exchange.isRollbackOnly();
             Exception cause = exchange.getException();
+            String trace = failed ? TraceContext.logSuffix(exchange) : "";
             releaseExchange(exchange, false);
             if (failed) {
                 metrics.failed();
                 metrics.redelivered(1);
-                failed(url, message, restOfGroup, cause);
+                failed(url, message, restOfGroup, cause, trace);
             } else {
                 String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
                 metrics.completed(sent == null ? 0 : Long.parseLong(sent));
@@ -346,13 +334,13 @@ public class SqsSourceConsumer extends DefaultConsumer {
     /**
      * Extends the visibility of every message still in flight (in the route, or queued behind its FIFO group)
      * before it runs out, so SQS never hands it to another poller or gateway while this one works on it: a slow
-     * sink cannot cause a second, concurrent delivery (reordering a group, duplicating). Once a second, half a
-     * visibility timeout ahead.
+     * sink cannot cause a second, concurrent delivery (reordering a group, duplicating). Four times a second,
+     * once a third of the visibility timeout has passed.
      */
     private void keepInvisible() {
         try {
             long timeout = TimeUnit.SECONDS.toNanos(endpoint.getVisibilityTimeout());
-            long soon = System.nanoTime() + timeout / 2;
+            long soon = System.nanoTime() + timeout * 2 / 3;
             Map<String, List<ChangeMessageVisibilityBatchRequestEntry>> byQueue = new LinkedHashMap<>();
             for (Map.Entry<String, Held> entry : held.entrySet()) {
                 Held h = entry.getValue();
@@ -418,14 +406,13 @@ public class SqsSourceConsumer extends DefaultConsumer {
     }
 
     /** Not deleted: visible again after a backoff; the rest of its FIFO group is released unprocessed. */
-    private void failed(String url, Message message, Deque<Message> restOfGroup, Exception cause) {
+    private void failed(String url, Message message, Deque<Message> restOfGroup, Exception cause, String trace) {
         int receives = receiveCount(message);
-        long backoff = Math.min((long) endpoint.getMaxRetryBackoffSeconds(),
-                (long) endpoint.getRetryBackoffSeconds() << Math.min(receives - 1, 20));
+        long backoff = new Backoff(endpoint.getRetryBackoffSeconds(), endpoint.getMaxRetryBackoffSeconds()).after(receives);
         int seconds = (int) Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, backoff));
-        LOG.warn("Route '{}' failed on SQS message {} of '{}' (receive {}); it is delivered again in {} s: {}",
+        LOG.warn("Route '{}' failed on SQS message {} of '{}' (receive {}); it is delivered again in {} s: {}{}",
                 getRouteId(), message.messageId(), endpoint.getQueueName(), receives, seconds,
-                cause == null ? "rolled back" : cause.getMessage());
+                cause == null ? "rolled back" : cause.getMessage(), trace);
         changeVisibility(url, message, seconds);
         int released = 0;
         long bytes = size(message);

@@ -12,7 +12,7 @@ import org.apache.kafka.common.Cluster;
  */
 public class FailingOnceAssignor extends RangeAssignor {
 
-    static final AtomicBoolean FAILED = new AtomicBoolean();
+    public static final AtomicBoolean FAILED = new AtomicBoolean();
 
     @Override
     public GroupAssignment assign(Cluster metadata, GroupSubscription groupSubscription) {

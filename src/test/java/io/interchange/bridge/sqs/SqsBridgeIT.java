@@ -60,14 +60,14 @@ class SqsBridgeIT {
     }
 
     @Test
-    void theRouteSeesNoCamelAttributeInAnyCaseAndTheMessageIsDeletedAfterIt() throws Exception {
+    void theRouteSeesOnlyAdmittedAttributesAndTheMessageIsDeletedAfterIt() throws Exception {
         String url = SqsQueues.create(sqs, "probe", false);
         MockEndpoint seen = camelContext.getEndpoint("mock:seen", MockEndpoint.class);
         seen.expectedMessageCount(1);
         camelContext.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("interchange-sqs:probe?waitTimeSeconds=1").routeId("sqs-probe").to("mock:seen");
+                from("interchange-sqs:probe?waitTimeSeconds=1&ingressHeaders=blob").routeId("sqs-probe").to("mock:seen");
             }
         });
 
@@ -86,8 +86,10 @@ class SqsBridgeIT {
         Map<String, Object> headers = exchange.getMessage().getHeaders();
         assertThat(headers.keySet()).noneMatch(n -> n.toLowerCase().startsWith("camel")
                 || n.toLowerCase().startsWith("org.apache.camel"));
-        assertThat(headers).containsEntry("ce_id", "/bin/sh").containsEntry("x-other", "/bin/sh")
-                .containsEntry("ce_sequence", "42").containsEntry(SqsHeaders.APPROXIMATE_RECEIVE_COUNT, 1)
+        // x-other is not admitted; a Number attribute arrives as a number, a declared Binary one as bytes
+        assertThat(headers).containsEntry("ce_id", "/bin/sh").doesNotContainKey("x-other")
+                .containsEntry("ce_sequence", new java.math.BigDecimal("42"))
+                .containsEntry(SqsHeaders.APPROXIMATE_RECEIVE_COUNT, 1)
                 .containsKeys(SqsHeaders.MESSAGE_ID, SqsHeaders.SENT_TIMESTAMP);
         assertThat((byte[]) headers.get("blob")).containsExactly(0, 1, 2);
         assertThat(exchange.getMessage().getBody(byte[].class))

@@ -125,4 +125,22 @@ class SqsSinkProducerTest {
         send("g", 1, done);
         assertThat(sends).hasSize(2);
     }
+
+    @Test
+    void aBadRequestJudgesTheMessageUnlessItIsAboutTheQueueThrottlingOrCredentials() {
+        assertThat(SqsSinkProducer.isRefusal(error(400, "InvalidParameterValue"))).isTrue();
+        assertThat(SqsSinkProducer.isRefusal(error(400, "MalformedRequestContentRejection"))).as("an emulator's own code").isTrue();
+        assertThat(SqsSinkProducer.isRefusal(error(400, null))).isTrue();
+        assertThat(SqsSinkProducer.isRefusal(error(400, "AWS.SimpleQueueService.NonExistentQueue"))).isFalse();
+        assertThat(SqsSinkProducer.isRefusal(error(400, "RequestThrottled"))).isFalse();
+        assertThat(SqsSinkProducer.isRefusal(error(400, "KmsThrottled"))).isFalse();
+        assertThat(SqsSinkProducer.isRefusal(error(403, "AccessDenied"))).isFalse();
+        assertThat(SqsSinkProducer.isRefusal(error(500, "InternalError"))).isFalse();
+        assertThat(SqsSinkProducer.isRefusal(new IllegalStateException("connection reset"))).isFalse();
+    }
+
+    private static SqsException error(int status, String code) {
+        return (SqsException) SqsException.builder().statusCode(status).awsErrorDetails(
+                software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder().errorCode(code).build()).build();
+    }
 }
