@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -156,7 +157,7 @@ public class SagaParticipants {
             if (!ledger.claim(sagaId, step, "compensation")) {
                 continue; // done already, or refused (its completion ran)
             }
-            Reply reply = awaitCallback(sagaId, step, action, "compensation", send(sagaId, orderId, step, action,
+            Reply reply = awaitCallback(sagaId, step, action, "compensation", () -> send(sagaId, orderId, step, action,
                     callbackData(orderId)));
             ledger.callbackEnded(sagaId, step, "compensation", switch (reply.outcome()) {
                 case "nothing-to-compensate" -> SagaLedger.CallbackState.NOTHING_TO_DO;
@@ -190,17 +191,23 @@ public class SagaParticipants {
         Map<String, CompletableFuture<Reply>> sent = new LinkedHashMap<>();
         RuntimeException failure = null;
         for (Map.Entry<String, String> step : actions.entrySet()) {
+            boolean claimed = false;
             try {
-                if (ledger.claim(sagaId, step.getKey(), "completion")) {
+                claimed = ledger.claim(sagaId, step.getKey(), "completion");
+                if (claimed) {
                     sent.put(step.getKey(), send(sagaId, orderId, step.getKey(), step.getValue(), callbackData(orderId)));
                 }
             } catch (RuntimeException e) {
+                if (claimed) {
+                    // Not published: recorded as failed, or the claim would read as still running.
+                    ledger.callbackEnded(sagaId, step.getKey(), "completion", SagaLedger.CallbackState.FAILED);
+                }
                 failure = failure == null ? e : failure;
             }
         }
         for (Map.Entry<String, CompletableFuture<Reply>> step : sent.entrySet()) {
             try {
-                awaitCallback(sagaId, step.getKey(), actions.get(step.getKey()), "completion", step.getValue());
+                awaitCallback(sagaId, step.getKey(), actions.get(step.getKey()), "completion", step::getValue);
                 ledger.callbackEnded(sagaId, step.getKey(), "completion", SagaLedger.CallbackState.DONE);
             } catch (RuntimeException e) {
                 failure = failure == null ? e : failure;
@@ -262,11 +269,13 @@ public class SagaParticipants {
 
     /**
      * The reply to a compensation or completion, recorded as failed (so that it may run again) unless it is one of the
-     * outcomes that mean done: a compensation is never reported done while it runs or after it failed.
+     * outcomes that mean done: a compensation is never reported done while it runs or after it failed. A request that
+     * cannot be published fails the same way, or its claim would stay running.
      */
-    private Reply awaitCallback(String sagaId, String step, String action, String kind, CompletableFuture<Reply> sent) {
+    private Reply awaitCallback(String sagaId, String step, String action, String kind,
+            Supplier<CompletableFuture<Reply>> send) {
         try {
-            Reply reply = await(sent, step, action);
+            Reply reply = await(send.get(), step, action);
             boolean done = switch (reply.outcome()) {
                 case "compensated", "nothing-to-compensate" -> kind.equals("compensation");
                 case "completed", "done" -> true;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -24,6 +25,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 
 import io.interchange.InterchangeApplication;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The order saga's routes (routes/order-saga.yaml) on Camel's in-memory saga service, without brokers or a
@@ -60,6 +62,16 @@ class OrderSagaRouteTest {
     private static final List<String> requests = new CopyOnWriteArrayList<>();
     /** participant:action -> outcome to answer with (default done, compensated or completed). */
     private static final Map<String, String> outcomes = new ConcurrentHashMap<>();
+    /** The same per order id (ce-subject): a retried callback of an earlier test's saga may land in requests. */
+    private static final Map<String, List<String>> requestsByOrder = new ConcurrentHashMap<>();
+    /** participant:action whose next request fails to be published, as when its broker is away. */
+    private static final Set<String> unpublishable = ConcurrentHashMap.newKeySet();
+
+    @Autowired
+    SagaLedger ledger;
+
+    @Autowired
+    MeterRegistry meters;
 
     @BeforeEach
     void answerRequestsInPlace() throws Exception {
@@ -76,6 +88,7 @@ class OrderSagaRouteTest {
         }
         requests.clear();
         outcomes.clear();
+        unpublishable.clear();
     }
 
     /** As a participant would: the reply with the request's correlationid, handed to the reply consumer's bean. */
@@ -83,7 +96,14 @@ class OrderSagaRouteTest {
         String type = request.getMessage().getHeader("ce-type", String.class);
         String action = type.substring(("io.interchange.saga." + participant + ".").length(), type.lastIndexOf('.'));
         String key = participant + ":" + action;
+        if (unpublishable.remove(key)) {
+            throw new IllegalStateException("simulated broker outage: " + key + " not published");
+        }
         requests.add(key);
+        String orderId = request.getMessage().getHeader("ce-subject", String.class);
+        if (orderId != null) {
+            requestsByOrder.computeIfAbsent(orderId, id -> new CopyOnWriteArrayList<>()).add(key);
+        }
         String outcome = outcomes.getOrDefault(key, switch (action) {
             case "cancel", "release", "refund" -> "compensated";
             case "confirm", "commit", "capture" -> "completed";
@@ -134,5 +154,35 @@ class OrderSagaRouteTest {
         assertThat(response.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).isEqualTo(200);
         assertThat(response.getMessage().getBody(String.class)).contains("\"status\":\"completed\"");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(requests).contains("shipping:confirm"));
+    }
+
+    /**
+     * A compensation whose request cannot be published is recorded as failed and counted, not left running: when the
+     * saga service calls the compensation again, the step is claimed again and undone (a claim left running would
+     * refuse every retry, and the reservation would never be released).
+     */
+    @Test
+    void aCompensationWhoseRequestCannotBePublishedIsCountedAndRunsWhenCalledAgain() {
+        outcomes.put("payment:charge", "failed");
+        unpublishable.add("inventory:release");
+        double failedBefore = failedCompensations("inventory");
+
+        Exchange response = producer.request("direct:orders", e -> e.getMessage().setBody("{\"orderId\":\"o-unpublished\"}"));
+
+        assertThat(response.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).isEqualTo(409);
+        assertThat(unpublishable).as("the release was attempted and not published").isEmpty();
+        // Camel's in-memory service calls a failed compensation again after 5 s.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(requestsByOrder.get("o-unpublished"))
+                .containsExactly("order:create", "inventory:reserve", "payment:charge",
+                        "payment:refund", "inventory:release", "order:cancel"));
+        assertThat(failedCompensations("inventory") - failedBefore).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ledger.list(
+                new SagaLedger.Query(null, "o-unpublished", null, null, 10))).singleElement()
+                .satisfies(saga -> assertThat(saga).containsEntry("status", "compensated")));
+    }
+
+    private double failedCompensations(String participant) {
+        return meters.get("interchange.saga.callbacks.failed").tag("kind", "compensation").tag("participant", participant)
+                .counter().count();
     }
 }
