@@ -94,12 +94,14 @@ public class SagaConfiguration {
     /**
      * camel-lra's saga service in place of camel-lra-starter's (which steps aside for a bean of this type), configured
      * from the same {@code camel.lra.*} settings, but stopped only with the context (CAMEL-24150,
-     * {@link ContextScopedSagaServices}).
+     * {@link ContextScopedSagaServices}), and starting each LRA with the saga timeout as its time limit.
      */
     @Bean
     @ConditionalOnProperty(name = "camel.lra.enabled", havingValue = "true")
-    LRASagaService lraSagaService(CamelContext camelContext, Environment environment) throws Exception {
+    LRASagaService lraSagaService(CamelContext camelContext, Environment environment, SagaProperties properties)
+            throws Exception {
         ContextScopedSagaServices.Lra service = new ContextScopedSagaServices.Lra();
+        service.setTimeLimit(properties.timeout());
         service.setCoordinatorUrl(environment.getProperty("camel.lra.coordinator-url"));
         service.setCoordinatorContextPath(environment.getProperty("camel.lra.coordinator-context-path",
                 "/lra-coordinator"));
