@@ -92,6 +92,8 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     private static final String SET_STATUS = "UPDATE " + SAGAS + " SET status = ?, updated_at = now() WHERE saga_id = ?";
     private static final String UNCOMPENSATED = "SELECT count(*), count(*) FILTER (WHERE compensation IS NULL OR"
             + " compensation NOT IN ('DONE', 'NOTHING_TO_DO')) FROM " + STEPS + " WHERE saga_id = ?";
+    private static final String UNCOMPLETED = "SELECT count(*), count(*) FILTER (WHERE completion IS NULL OR"
+            + " completion NOT IN ('DONE', 'NOTHING_TO_DO')) FROM " + STEPS + " WHERE saga_id = ?";
     private static final String COMPENSATED = "UPDATE " + SAGAS + " SET status = 'COMPENSATED', ended_at ="
             + " clock_timestamp(), updated_at = now() WHERE saga_id = ? AND ended_at IS NULL RETURNING started_at, ended_at";
     private static final String SAGA_COLUMNS = "saga_id, uid, order_id, status, reason, known, started_at, ended_at,"
@@ -342,11 +344,33 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
                     execute(connection, SET_STATUS, "COMPENSATING", sagaId);
                 }
                 settleCompensation(connection, sagaId);
+            } else if ("ACTIVE".equals(status) && state != CallbackState.FAILED) {
+                settleCompletion(connection, sagaId);
             } else {
                 execute(connection, TOUCH, sagaId);
             }
             return null;
         });
+    }
+
+    /**
+     * An active saga whose steps' completions all ran is completed. The coordinator calls the completion only once the
+     * LRA is closing, so every step succeeded; the replica that ran the saga records the close too, but it may have died
+     * between the close and that record, and the saga would then stay active in the store.
+     */
+    private void settleCompletion(Connection connection, String sagaId) throws SQLException {
+        try (PreparedStatement count = prepare(connection, UNCOMPLETED, sagaId); ResultSet row = count.executeQuery()) {
+            row.next();
+            if (row.getLong(1) == 0 || row.getLong(2) > 0) {
+                execute(connection, TOUCH, sagaId);
+                return;
+            }
+        }
+        try (PreparedStatement update = prepare(connection, CLOSED, sagaId); ResultSet row = update.executeQuery()) {
+            if (row.next()) {
+                countCompleted(between(row.getTimestamp(1), row.getTimestamp(2)));
+            }
+        }
     }
 
     /** A compensating saga whose steps are all compensated (or had nothing to undo) is compensated. */

@@ -103,6 +103,34 @@ class JdbcSagaLedgerIT {
     }
 
     @Test
+    void aSagaWhoseReplicaDiedBeforeRecordingTheCloseIsCompletedByItsCompletionsOnAnotherReplica() {
+        SimpleMeterRegistry metersB = new SimpleMeterRegistry();
+        JdbcSagaLedger dead = replica(new SimpleMeterRegistry());
+        JdbcSagaLedger b = replica(metersB);
+        String saga = sagaId();
+        dead.started(saga, "o-close");
+        for (String step : List.of("order", "inventory")) {
+            dead.stepStarted(saga, step, step, "act");
+            dead.stepEnded(saga, step, null);
+        }
+        // The LRA closes; the replica that ran the saga dies before it records the close. The coordinator's completion
+        // reaches another replica.
+        assertThat(b.claim(saga, "order", "completion")).isTrue();
+        b.callbackEnded(saga, "order", "completion", SagaLedger.CallbackState.DONE);
+        assertThat(b.get(saga)).as("one step still to confirm").containsEntry("status", "active");
+        assertThat(b.claim(saga, "inventory", "completion")).isTrue();
+        b.callbackEnded(saga, "inventory", "completion", SagaLedger.CallbackState.FAILED);
+        assertThat(b.get(saga)).as("a failed completion is called again").containsEntry("status", "active");
+        assertThat(b.claim(saga, "inventory", "completion")).isTrue();
+        b.callbackEnded(saga, "inventory", "completion", SagaLedger.CallbackState.DONE);
+        assertThat(b.get(saga)).containsEntry("status", "completed");
+        assertThat(metersB.get("interchange.saga.completed").counter().count()).isEqualTo(1);
+        // A close recorded after all (the replica was only slow) counts nothing more.
+        b.closed(saga);
+        assertThat(metersB.get("interchange.saga.completed").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void aCallbackRepeatedWhileTheFirstRunsElsewhereFailsForARetryAndNeverReadsAsDone() {
         SimpleMeterRegistry metersA = new SimpleMeterRegistry();
         JdbcSagaLedger a = replica(metersA);
