@@ -12,7 +12,13 @@ import io.interchange.bridge.sqs.SqsComponent;
 import io.interchange.bridge.sqs.SqsSettings;
 import io.interchange.security.IngressProperties;
 
-/** Registers the bridge components under the schemes routes use. */
+/**
+ * Registers the bridge components under the schemes routes use. Each class is also a Camel component of its
+ * own ({@code @Component}, found by Camel's factory finder, for tooling), but it needs what only Spring has:
+ * the connection settings, the ingress header policy, the supervision settings. The bean carries the scheme
+ * as its name because Camel looks a scheme up in its registry, which is Spring's, before the factory finder:
+ * routes always get this configured instance, never a second one made by the finder.
+ */
 @Configuration(proxyBeanMethods = false)
 public class BridgeComponentsConfiguration {
 

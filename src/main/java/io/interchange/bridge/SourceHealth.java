@@ -6,18 +6,20 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
-import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.apache.camel.support.DefaultConsumer;
+import org.apache.camel.support.HealthCheckComponent;
 
 /**
  * How one source consumer is doing, as a Camel consumer health check (set on the consumer the way the
  * stock components do, so readiness sees it) and as the state its supervisor keeps:
  * <ul>
  * <li>readiness is DOWN while the consumer is connecting, restarting, stopped behind a started route,
- * after {@value #RESTARTS_DOWN} restarts within {@code 5 minutes}, or stuck: messages wait (at the broker
+ * after {@value #RESTARTS_DOWN} restarts within {@code 5 minutes} (a source that fails again each time it ran;
+ * the attempts to reconnect while its broker is away are one restart), or stuck: messages wait (at the broker
  * or in flight) and none completed for {@code stuckAfter};</li>
  * <li>liveness is DOWN only when restarting in the process cannot help: the consumer's thread did not come
  * back from a call for {@code hungAfter} (blocked in a client library), so the process must be replaced.</li>
@@ -65,16 +67,25 @@ public final class SourceHealth extends AbstractHealthCheck {
         };
     }
 
-    /** Registers the liveness side with Camel's health registry (the consumer carries the readiness side). */
-    public void register(CamelContext camelContext) {
-        HealthCheckRegistry registry = HealthCheckRegistry.get(camelContext);
+    /**
+     * Hands the readiness side to the consumer and registers the liveness side, the way camel-kafka's consumer
+     * does it: Camel's consumers health-check repository wraps the consumer's own check, and the component's
+     * {@code healthCheckConsumerEnabled} option ({@link HealthCheckComponent}) turns both sides off. The state
+     * is kept either way: the supervisor and the metrics read it.
+     */
+    public void attach(DefaultConsumer consumer, HealthCheckComponent component) {
+        boolean enabled = component.isHealthCheckConsumerEnabled();
+        setEnabled(enabled);
+        liveness.setEnabled(enabled);
+        consumer.setHealthCheck(this);
+        HealthCheckRegistry registry = HealthCheckRegistry.get(consumer.getEndpoint().getCamelContext());
         if (registry != null) {
             registry.register(liveness);
         }
     }
 
-    public void unregister(CamelContext camelContext) {
-        HealthCheckRegistry registry = HealthCheckRegistry.get(camelContext);
+    public void detach(DefaultConsumer consumer) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(consumer.getEndpoint().getCamelContext());
         if (registry != null) {
             registry.unregister(liveness);
         }
@@ -110,10 +121,15 @@ public final class SourceHealth extends AbstractHealthCheck {
     }
 
     public synchronized void restarting(Throwable cause) {
+        // Another attempt of a restart in progress (its broker still away) is not another restart: counted, a
+        // 10-second outage would keep readiness DOWN for the whole window after the source is back.
+        boolean again = state == State.RESTARTING;
         state = State.RESTARTING;
         lastError = cause == null ? null : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         long now = System.nanoTime();
-        restarts.addLast(now);
+        if (!again) {
+            restarts.addLast(now);
+        }
         while (!restarts.isEmpty() && now - restarts.peekFirst() > RESTART_WINDOW.toNanos()) {
             restarts.pollFirst();
         }

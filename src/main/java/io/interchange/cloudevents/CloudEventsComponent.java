@@ -3,6 +3,7 @@ package io.interchange.cloudevents;
 import java.util.Map;
 
 import org.apache.camel.Endpoint;
+import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 
 /**
@@ -11,6 +12,7 @@ import org.apache.camel.support.DefaultComponent;
  * them the event is the neutral headers {@code ce-<attribute>} and the data as body; see
  * docs/cloudevents.md.
  */
+@Component("interchange-cloudevents")
 public class CloudEventsComponent extends DefaultComponent {
 
     private final CloudEventCodec codec;

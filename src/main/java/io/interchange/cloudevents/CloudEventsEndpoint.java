@@ -11,7 +11,11 @@ import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
 
-@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-cloudevents", title = "CloudEvents wrap, read and write",
+/**
+ * Route steps that make a CloudEvent of a payload (wrap), recognise an incoming event in a broker's binding
+ * (read) and write one in a binding and mode (write).
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-cloudevents", title = "Interchange CloudEvents steps",
         syntax = "interchange-cloudevents:operation", producerOnly = true, category = {Category.TRANSFORMATION})
 public class CloudEventsEndpoint extends DefaultEndpoint {
 
@@ -37,7 +41,8 @@ public class CloudEventsEndpoint extends DefaultEndpoint {
     private String binding = "auto";
 
     @UriParam(enums = "binary,structured", defaultValue = "binary", description = "write: binary (attributes in"
-            + " headers, data as body) or structured (application/cloudevents+json body)")
+            + " headers, data as body) or structured (the event in the JSON event format as body,"
+            + " media type application/cloudevents plus json)")
     private String mode = "binary";
 
     @UriParam(defaultValue = "true", description = "write to Kafka: the partitionkey attribute, if set, becomes the"
@@ -48,24 +53,24 @@ public class CloudEventsEndpoint extends DefaultEndpoint {
             + " an event needing more is written structured. Lower it when the route adds attributes of its own")
     private int maxMessageAttributes = SqsMessageAttributes.SQS_MAX_MESSAGE_ATTRIBUTES;
 
-    @UriParam(label = "wrap", description = "source attribute (URI-reference); literal, ${simple} or jsonpath:<path>")
+    @UriParam(label = "wrap", description = "source attribute (URI-reference); literal, ${simple} or jsonpath:$.path")
     private String source;
 
     @UriParam(label = "wrap", description = "type attribute, reverse-DNS and past tense, e.g."
-            + " com.example.orders.order.created; literal, ${simple} or jsonpath:<path>")
+            + " com.example.orders.order.created; literal, ${simple} or jsonpath:$.path")
     private String type;
 
-    @UriParam(label = "wrap", description = "subject attribute; literal, ${simple} or jsonpath:<path>")
+    @UriParam(label = "wrap", description = "subject attribute; literal, ${simple} or jsonpath:$.path")
     private String subject;
 
-    @UriParam(label = "wrap", description = "dataschema attribute (absolute URI); literal, ${simple} or jsonpath:<path>")
+    @UriParam(label = "wrap", description = "dataschema attribute (absolute URI); literal, ${simple} or jsonpath:$.path")
     private String dataschema;
 
     @UriParam(label = "wrap", description = "datacontenttype; defaults to the message's Content-Type header")
     private String datacontenttype;
 
     @UriParam(label = "wrap", description = "partitionkey extension (Kafka key on write); literal, ${simple} or"
-            + " jsonpath:<path>")
+            + " jsonpath:$.path")
     private String partitionkey;
 
     @UriParam(label = "wrap", description = "Header holding the upstream message id to keep as the event id;"

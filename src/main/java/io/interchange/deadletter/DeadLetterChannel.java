@@ -108,14 +108,14 @@ public class DeadLetterChannel implements Processor {
     /** Failures that the same message meets again every time: retrying cannot help. */
     static boolean isPermanent(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            String name = t.getClass().getName();
+            // Kafka's exceptions by class, not by name, so that a wrong package fails the build.
             if (t instanceof UndeliverableException || t instanceof CharacterCodingException
                     || t instanceof JacksonException
                     || t instanceof org.apache.camel.NoTypeConversionAvailableException
-                    || name.equals("org.apache.kafka.common.errors.RecordTooLargeException")
-                    || name.equals("org.apache.kafka.common.errors.RecordBatchTooLargeException")
-                    || name.equals("org.apache.kafka.common.errors.InvalidRecordException")
-                    || name.equals("org.apache.kafka.common.errors.SerializationException")) {
+                    || t instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                    || t instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+                    || t instanceof org.apache.kafka.common.InvalidRecordException
+                    || t instanceof org.apache.kafka.common.errors.SerializationException) {
                 return true;
             }
         }
@@ -312,7 +312,7 @@ public class DeadLetterChannel implements Processor {
     }
 
     private static HeaderAllowList sqsAllowList(Exchange copy, DeadLetterDestination destination) {
-        org.apache.camel.Endpoint endpoint = copy.getContext().getEndpoint(destination.uri());
+        org.apache.camel.Endpoint endpoint = DeadLetterDestination.unwrap(copy.getContext().getEndpoint(destination.uri()));
         return HeaderAllowList.parse(endpoint instanceof SqsEndpoint sqs ? sqs.getAllowedHeaders() : HeaderAllowList.DEFAULT);
     }
 

@@ -3,6 +3,7 @@ package io.interchange.deadletter;
 import org.apache.camel.Endpoint;
 import org.apache.camel.component.aws2.sqs.Sqs2Endpoint;
 import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.spi.InterceptSendToEndpoint;
 
 import io.interchange.bridge.rabbitmq.RabbitEndpoint;
 import io.interchange.bridge.sqs.SqsEndpoint;
@@ -28,7 +29,8 @@ record DeadLetterDestination(String uri, Kind kind, int maxBytes, int maxHeaderB
     /** SQS's classic message limit, body and attributes together. */
     static final int SQS_MAX = 256 * 1024;
 
-    static DeadLetterDestination of(String uri, Endpoint endpoint) {
+    static DeadLetterDestination of(String uri, Endpoint wrapped) {
+        Endpoint endpoint = unwrap(wrapped);
         if (endpoint instanceof KafkaEndpoint kafka) {
             Integer max = kafka.getConfiguration().getMaxRequestSize();
             int bytes = max == null || max <= 0 ? KAFKA_DEFAULT_MAX : Math.min(max, KAFKA_DEFAULT_MAX * 64);
@@ -45,5 +47,13 @@ record DeadLetterDestination(String uri, Kind kind, int maxBytes, int maxHeaderB
             return new DeadLetterDestination(uri, Kind.SQS, SQS_MAX, SQS_MAX, sqs.getConfiguration().getQueueName() != null && sqs.getConfiguration().getQueueName().endsWith(".fifo"));
         }
         return new DeadLetterDestination(uri, Kind.OTHER, Integer.MAX_VALUE, Integer.MAX_VALUE, false);
+    }
+
+    /**
+     * The endpoint behind an intercepted one: an interceptSendToEndpoint on the destination (a route file's,
+     * or a route test's) wraps it, and the wrapper is not the broker's endpoint that says what fits.
+     */
+    static Endpoint unwrap(Endpoint endpoint) {
+        return endpoint instanceof InterceptSendToEndpoint intercepted ? intercepted.getOriginalEndpoint() : endpoint;
     }
 }

@@ -101,7 +101,10 @@ public class IdempotencyConfiguration {
         }
     }
 
-    /** {@code interchange-idempotent}: the batched idempotent consumer step on the memory or jdbc store. */
+    /**
+     * {@code interchange-idempotent}: the batched idempotent consumer step on the memory or jdbc store. Named after
+     * the scheme so that Camel's registry lookup finds it (with the meter registry) before the factory finder.
+     */
     @Bean("interchange-idempotent")
     IdempotentComponent interchangeIdempotent(MeterRegistry meters) {
         return new IdempotentComponent(meters);

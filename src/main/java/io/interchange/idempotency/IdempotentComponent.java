@@ -4,6 +4,7 @@ import java.util.Map;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * of bean {@code idempotencyStore} (memory or jdbc), with the keys of many exchanges reserved in one
  * round trip ({@link KeyBatcher}). See docs/idempotency.md.
  */
+@Component("interchange-idempotent")
 public class IdempotentComponent extends DefaultComponent {
 
     private final MeterRegistry meters;

@@ -9,7 +9,11 @@ import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
 
-@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-idempotent", title = "Idempotent consumer (batched)",
+/**
+ * The idempotent consumer as a route step, keyed by the CloudEvent's source and id, on the shared store of
+ * bean idempotencyStore, with the keys of many exchanges reserved in one store round trip.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-idempotent", title = "Interchange idempotent consumer (batched)",
         syntax = "interchange-idempotent:scope", producerOnly = true, category = {Category.CORE})
 public class IdempotentEndpoint extends DefaultEndpoint {
 

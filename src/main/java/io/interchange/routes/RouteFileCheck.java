@@ -1,6 +1,7 @@
 package io.interchange.routes;
 
 import java.util.List;
+import java.util.Properties;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.LineNumberAware;
@@ -10,6 +11,7 @@ import org.apache.camel.model.ModelLifecycleStrategy;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.CamelContextCustomizer;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
@@ -54,20 +56,34 @@ public class RouteFileCheck implements CamelContextCustomizer {
 
         @Override
         public void onAddRouteDefinition(RouteDefinition route) {
-            String file = route.getResource() != null ? route.getResource().getLocation() : "(no file)";
+            String file = route.getResource() != null ? route.getResource().getLocation()
+                    : route.isCreatedFromTemplate() ? "(route template)" : "(no file)";
             if (!preconditionHolds(route, file)) {
                 // Camel will not create this route (e.g. the saga routes while interchange.saga.enabled is
                 // false), so the brokers it would use need not be configured.
                 return;
             }
-            check(route, file, route.getInput());
-            checkOutputs(route, file, route.getOutputs());
-            checkDeadLetterDestination(route, file);
+            // A route made from a template resolves the template's parameters as local properties, as Camel
+            // does when it creates the route.
+            PropertiesComponent properties = camelContext.getPropertiesComponent();
+            if (route.getTemplateParameters() != null) {
+                Properties parameters = new Properties();
+                parameters.putAll(route.getTemplateParameters());
+                properties.setLocalProperties(parameters);
+            }
+            try {
+                check(route, file, route.getInput());
+                checkOutputs(route, file, route.getOutputs());
+                checkDeadLetterDestination(route, file);
+            } finally {
+                properties.setLocalProperties(null);
+            }
         }
 
         /** A route under the dead-letter policy needs somewhere to send dead letters, or they would stall it. */
         private void checkDeadLetterDestination(RouteDefinition route, String file) {
-            String configurations = route.getRouteConfigurationId();
+            String configurations = route.getRouteConfigurationId() == null ? null
+                    : camelContext.resolvePropertyPlaceholders(route.getRouteConfigurationId());
             if (configurations == null || !List.of(configurations.split(",")).contains(DEAD_LETTER_CONFIGURATION)) {
                 return;
             }

@@ -291,7 +291,7 @@ public final class BridgeBenchmark {
         settings.put("baseline-headers", "the baseline, also copying each record's Kafka headers as AMQP headers"
                 + " (values as UTF-8 text): the CloudEvents attributes (ce_*) then reach RabbitMQ as they do through"
                 + " the gateway, so the broker stores and delivers comparable messages");
-        settings.put("interchange", "java -jar with the variant's route file and routes/dead-letter.yaml, brokers"
+        settings.put("interchange", "java -jar with the variant's route file, routes/dead-letter.yaml and routes/bridge-templates.yaml, brokers"
                 + " from the same environment variables a deployment uses: interchange-kafka (maxInFlight 2000,"
                 + " maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq (one"
                 + " channel, pipelined confirms, mandatory, persistent); JVM options: "
@@ -364,7 +364,7 @@ public final class BridgeBenchmark {
         env.put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(ChildJvm.freePort()));
         // The shipped route and its dead-letter policy only: the other examples need brokers the bench does not start.
         if (copier != null && copier.gateway()) {
-            env.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:" + copier.routes() + ",file:routes/dead-letter.yaml");
+            env.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:" + copier.routes() + ",file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
             if (copier.dedupe()) {
                 env.put("INTERCHANGE_IDEMPOTENCY_STORE", "jdbc");
                 env.put("INTERCHANGE_DATASOURCE_URL", postgres.jdbcUrl());

@@ -46,7 +46,7 @@ class GatewayCrashIT {
         environment.put("ORDERS_KAFKA_TOPIC", TOPIC);
         environment.put("ORDERS_KAFKA_GROUP_ID", "crash-test");
         environment.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN",
-                "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml");
+                "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
 
         Set<String> received = ConcurrentHashMap.newKeySet();
         AtomicInteger deliveries = new AtomicInteger();

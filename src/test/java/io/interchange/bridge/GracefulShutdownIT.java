@@ -126,7 +126,7 @@ class GracefulShutdownIT {
         environment.putAll(GatewayProperties.kafka(Brokers.kafka()));
         environment.putAll(GatewayProperties.amqp(Brokers.rabbitmq()));
         environment.putAll(GatewayProperties.sqs(Brokers.sqs()));
-        environment.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", route + ",file:routes/dead-letter.yaml");
+        environment.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", route + ",file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
         return environment;
     }
 

@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, properties = "camel.main.routes-include-pattern="
-        + "file:routes/invoices-rabbitmq-to-sqs.yaml,file:routes/invoices-sqs-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
+        + "file:routes/invoices-rabbitmq-to-sqs.yaml,file:routes/invoices-sqs-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml")
 class InvoicesRabbitmqSqsIT {
 
     private static String issuedUrl;

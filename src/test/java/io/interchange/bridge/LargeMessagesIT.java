@@ -72,7 +72,7 @@ class LargeMessagesIT {
         environment.putAll(GatewayProperties.sqs(Brokers.sqs()));
         environment.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:routes/orders-kafka-to-rabbitmq.yaml,"
                 + "file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/invoices-sqs-to-rabbitmq.yaml,"
-                + "file:routes/dead-letter.yaml");
+                + "file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
         environment.put("SPRING_APPLICATION_JSON", """
                 {"orders.kafka.topic": "large-orders", "orders.kafka.group-id": "large-orders",
                  "orders.rabbitmq.exchange": "large", "orders.rabbitmq.max-body-bytes": 8388608,

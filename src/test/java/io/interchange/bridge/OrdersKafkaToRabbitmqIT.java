@@ -50,7 +50,7 @@ import io.interchange.brokers.KafkaBroker;
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
         // Only the route under test, so other example routes sharing the topic do not read its records.
-        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
+        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml")
 class OrdersKafkaToRabbitmqIT {
 
     private static final String TOPIC = "orders";

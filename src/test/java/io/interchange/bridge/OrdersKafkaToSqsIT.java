@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
-        "camel.main.routes-include-pattern=file:routes/orders-kafka-to-sqs.yaml,file:routes/dead-letter.yaml",
+        "camel.main.routes-include-pattern=file:routes/orders-kafka-to-sqs.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml",
         "orders.kafka.topic=" + OrdersKafkaToSqsIT.TOPIC, "orders.sqs.outbound-queue=" + OrdersKafkaToSqsIT.QUEUE})
 class OrdersKafkaToSqsIT {
 

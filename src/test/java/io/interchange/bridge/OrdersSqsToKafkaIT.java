@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, properties = {
-        "camel.main.routes-include-pattern=file:routes/orders-sqs-to-kafka.yaml,file:routes/dead-letter.yaml",
+        "camel.main.routes-include-pattern=file:routes/orders-sqs-to-kafka.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml",
         "orders.sqs.inbound-queue=" + OrdersSqsToKafkaIT.QUEUE, "orders.kafka.topic=" + OrdersSqsToKafkaIT.TOPIC})
 class OrdersSqsToKafkaIT {
 

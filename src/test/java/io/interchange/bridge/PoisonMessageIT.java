@@ -37,7 +37,7 @@ import io.interchange.brokers.RabbitMqBroker;
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
-        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
+        properties = "camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml")
 class PoisonMessageIT {
 
     private static final String TOPIC = "orders-poison";

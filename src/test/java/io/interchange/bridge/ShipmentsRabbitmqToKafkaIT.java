@@ -37,7 +37,7 @@ import io.interchange.brokers.GatewayProperties;
 // Its routes stop with the class: a cached context would keep consuming the shared topics.
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
-        properties = "camel.main.routes-include-pattern=file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/dead-letter.yaml")
+        properties = "camel.main.routes-include-pattern=file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml")
 class ShipmentsRabbitmqToKafkaIT {
 
     private static final String TOPIC = "shipments";

@@ -57,7 +57,7 @@ class SqsToKafkaCrashIT {
         environment.put("orders.sqs.inbound-queue", QUEUE);
         environment.put("orders.kafka.topic", TOPIC);
         environment.put("camel.main.routes-include-pattern",
-                "file:routes/orders-sqs-to-kafka.yaml,file:routes/dead-letter.yaml");
+                "file:routes/orders-sqs-to-kafka.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
 
         Set<String> received = ConcurrentHashMap.newKeySet();
         AtomicInteger records = new AtomicInteger();

@@ -211,6 +211,25 @@ class BrokersIT {
     }
 
     @Test
+    void sqsOutageClosesTheEndpointAndKeepsQueuesAndMessages() {
+        SqsBroker sqs = Brokers.sqs();
+        int port = sqs.endpoint().getPort();
+        try (SqsClient client = sqs.sqsClient()) {
+            String url = client.createQueue(q -> q.queueName("brokers-it-outage")).queueUrl();
+            client.sendMessage(m -> m.queueUrl(url).messageBody("outlasts the outage"));
+            sqs.stop();
+            try {
+                assertThat(LoopbackPorts.isOpen(port)).as("endpoint closed during the outage").isFalse();
+            } finally {
+                sqs.start();
+            }
+            assertThat(LoopbackPorts.isOpen(port)).as("endpoint back on the same port").isTrue();
+            assertThat(receive(client, url)).singleElement()
+                    .satisfies(message -> assertThat(message.body()).isEqualTo("outlasts the outage"));
+        }
+    }
+
+    @Test
     void qpidSpeaksAmqp091OnLoopback() throws Exception {
         try (QpidAmqpBroker qpid = new QpidAmqpBroker()) {
             qpid.start();

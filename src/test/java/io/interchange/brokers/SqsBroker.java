@@ -2,11 +2,20 @@ package io.interchange.brokers;
 
 import java.net.URI;
 
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
 import org.elasticmq.NodeAddress;
+import org.elasticmq.actor.QueueManagerActor;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.elasticmq.util.NowProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.typesafe.config.ConfigFactory;
+
+import scala.Option;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -14,8 +23,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * ElasticMQ, an SQS-compatible server, in this JVM on 127.0.0.1. Queues live in memory: a stop() loses them, a
- * start() brings the endpoint back on the same port.
+ * ElasticMQ, an SQS-compatible server, in this JVM on 127.0.0.1. Queues live in memory for the life of this
+ * object: {@link #stop()} closes only the REST endpoint (clients are refused, as in an SQS outage) and
+ * {@link #start()} opens it again on the same port with every queue, message, receipt handle and visibility
+ * timeout as they were. Real SQS does not lose messages in an outage, so neither does this one.
  */
 public final class SqsBroker implements Broker {
 
@@ -27,6 +38,9 @@ public final class SqsBroker implements Broker {
     // restart comes back where clients expect it.
     private final int port = LoopbackPorts.free();
     private volatile SQSRestServer server;
+    /** Queues and messages live here, outside the REST server, so they outlast a stop(). Daemon threads. */
+    private ActorSystem actors;
+    private ActorRef queueManager;
 
     @Override
     public String name() {
@@ -72,7 +86,16 @@ public final class SqsBroker implements Broker {
         }
         long begin = System.nanoTime();
         try {
+            if (actors == null) {
+                actors = ActorSystem.create("elasticmq",
+                        ConfigFactory.parseString("pekko.daemonic = on").withFallback(ConfigFactory.load()));
+                queueManager = actors.actorOf(Props.create(QueueManagerActor.class, new NowProvider(),
+                        SQSRestServerBuilder.sqsLimits(), Option.empty()));
+            }
+            // With our own actor system and queue manager, stopping the server unbinds its port and nothing else.
             SQSRestServer started = SQSRestServerBuilder
+                    .withActorSystem(actors)
+                    .withQueueManagerActor(queueManager)
                     .withInterface("127.0.0.1")
                     .withPort(port)
                     .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""))
@@ -89,11 +112,16 @@ public final class SqsBroker implements Broker {
         }
     }
 
+    /**
+     * Closes the endpoint: new connections are refused, requests in progress (a long poll) may finish, open
+     * connections are closed. The queues stay, for {@link #start()}.
+     */
     @Override
     public synchronized void stop() {
         if (server != null) {
             server.stopAndWait();
             server = null;
+            LOG.info("ElasticMQ (SQS) endpoint {} closed; its queues are kept", endpoint());
         }
     }
 }

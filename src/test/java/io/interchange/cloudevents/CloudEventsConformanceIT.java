@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class, properties = "camel.main.routes-include-pattern="
-        + "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
+        + "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml")
 class CloudEventsConformanceIT {
 
     private static final String CORPUS_TOPIC = "ce-corpus";

@@ -33,12 +33,6 @@ public final class TestEvents {
         return record;
     }
 
-    /** The binary-mode headers of an event in the Kafka or SQS binding ({@code ce_*}, {@code content-type}). */
-    public static java.util.Map<String, Object> kafkaHeaders(String id, String contentType) {
-        return java.util.Map.of("ce_specversion", "1.0", "ce_id", id, "ce_source", "/orders/order-service",
-                "ce_type", "com.example.orders.order.created", "content-type", contentType);
-    }
-
     /** The binary-mode headers of an event in the AMQP binding ({@code cloudEvents:*}, the content type). */
     public static java.util.Map<String, Object> amqpHeaders(String id, String contentType) {
         return java.util.Map.of("cloudEvents:specversion", "1.0", "cloudEvents:id", id,

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 
 import org.apache.camel.CamelExecutionException;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ class DeadLetterChannelTest {
         assertThat(DeadLetterChannel.isPermanent(new UnroutableMessageException("312 NO_ROUTE"))).isTrue();
         assertThat(DeadLetterChannel.isPermanent(new CamelExecutionException("wrapped", null,
                 new RecordTooLargeException("too large")))).isTrue();
+        assertThat(DeadLetterChannel.isPermanent(new InvalidRecordException("compacted topic needs a key"))).isTrue();
         assertThat(DeadLetterChannel.isPermanent(new IllegalStateException("bug"))).isFalse();
         assertThat(DeadLetterChannel.isPermanent(null)).isFalse();
     }

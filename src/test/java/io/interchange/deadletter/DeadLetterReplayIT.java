@@ -88,7 +88,7 @@ class DeadLetterReplayIT {
         properties.putAll(GatewayProperties.kafka(Brokers.kafka()));
         properties.putAll(GatewayProperties.amqp(Brokers.rabbitmq()));
         String[] args = {
-            "--camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,"
+            "--camel.main.routes-include-pattern=file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml,"
                     + "file:routes/dead-letter-replay.yaml",
             "--spring.main.web-application-type=none",
             "--orders.kafka.topic=" + TOPIC,

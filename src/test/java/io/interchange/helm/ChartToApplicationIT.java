@@ -379,7 +379,8 @@ class ChartToApplicationIT {
             fail("the chart mounts ConfigMap " + name + ", which this test does not know");
         }
         Map<String, Object> data = new LinkedHashMap<>();
-        for (String file : List.of("orders-kafka-to-rabbitmq.yaml", "orders-kafka-to-sqs.yaml", "dead-letter.yaml")) {
+        for (String file : List.of("orders-kafka-to-rabbitmq.yaml", "orders-kafka-to-sqs.yaml", "dead-letter.yaml",
+                "bridge-templates.yaml")) {
             data.put(file, Files.readString(Path.of("routes", file)));
         }
         return data;

@@ -157,7 +157,7 @@ class BrokerTlsIT {
         environment.put("ORDERS_KAFKA_GROUP_ID", topic + "-gateway");
         environment.put("ORDERS_RABBITMQ_EXCHANGE", EXCHANGE);
         environment.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN",
-                "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml");
+                "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml");
         return environment;
     }
 

@@ -68,7 +68,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 @SpringBootTest(classes = InterchangeApplication.class, properties = "camel.main.routes-include-pattern="
         + "file:routes/orders-kafka-to-rabbitmq.yaml,file:routes/orders-kafka-to-sqs.yaml,file:routes/orders-sqs-to-kafka.yaml,"
         + "file:routes/shipments-rabbitmq-to-kafka.yaml,file:routes/invoices-rabbitmq-to-sqs.yaml,"
-        + "file:routes/invoices-sqs-to-rabbitmq.yaml,file:routes/dead-letter.yaml")
+        + "file:routes/invoices-sqs-to-rabbitmq.yaml,file:routes/dead-letter.yaml,file:routes/bridge-templates.yaml")
 class ControlHeadersIT {
 
     private static final String HIJACK = "hijacked";

@@ -3,7 +3,9 @@ package io.interchange.bridge.kafka;
 import java.util.Map;
 
 import org.apache.camel.Endpoint;
-import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.HealthCheckComponent;
 
 import io.interchange.bridge.SourceSupervision;
 
@@ -13,22 +15,30 @@ import io.interchange.bridge.SourceSupervision;
  * crash re-reads only what was not confirmed by the sink. Connection settings (brokers, TLS, SASL)
  * are those of the camel-kafka component, configured under {@code camel.component.kafka.*}.
  */
-public class KafkaSourceComponent extends DefaultComponent {
+@Component("interchange-kafka")
+public class KafkaSourceComponent extends HealthCheckComponent {
 
-    /** Wire headers every consumer of this component admits beyond its binding (interchange.ingress.headers). */
+    @Metadata(label = "consumer", description = "Wire headers every consumer of this component admits beyond its binding,"
+            + " as the endpoint option ingressHeaders; set from interchange.ingress.headers")
     private String ingressHeaders;
+
+    public String getIngressHeaders() {
+        return ingressHeaders;
+    }
 
     public void setIngressHeaders(String ingressHeaders) {
         this.ingressHeaders = ingressHeaders;
     }
 
+    @Metadata(label = "consumer,advanced", description = "How the consumers judge their health and restart: stuck-after,"
+            + " hung-after and restart backoff; set from the interchange.bridge settings")
     private SourceSupervision supervision = SourceSupervision.DEFAULT;
 
     public void setSupervision(SourceSupervision supervision) {
         this.supervision = supervision;
     }
 
-    public SourceSupervision supervision() {
+    public SourceSupervision getSupervision() {
         return supervision;
     }
 

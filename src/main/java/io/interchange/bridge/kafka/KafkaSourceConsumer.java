@@ -1,6 +1,7 @@
 package io.interchange.bridge.kafka;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -47,10 +48,14 @@ import io.interchange.security.IngressHeaders;
  *
  * <p>What a record went through survives re-reads, rebalances and restarts in the commit metadata
  * ({@link OffsetNote}): its attempt count and first failure, and a lease that bounds which records may be
- * in flight. A new owner that finds records possibly in flight under a lease it did not hand over cleanly
- * (the last owner died) reads them carefully: one at a time, each start recorded before it goes out, so a
- * record that kills the gateway is counted and, once it has done so {@code max-attempts} times,
- * dead-lettered unprocessed ({@link DeadLetterHeaders#UNSETTLED_ATTEMPTS}).
+ * in flight. A new owner that finds records possibly in flight under a lease the last owner did not hand
+ * over cleanly (it died) reads on at full speed but marks them suspect in its own commits; an owner that
+ * finds suspect records under an unclean lease again (two deaths in a row there) reads them carefully: one
+ * at a time, each start recorded before it goes out, so a record that kills the gateway is counted and,
+ * once it has done so {@code max-attempts} times, dead-lettered unprocessed
+ * ({@link DeadLetterHeaders#UNSETTLED_ATTEMPTS}). One death costs no careful reading: the first is
+ * rarely the records' doing, and reading a lease's worth of records per partition one at a time after
+ * every pod loss would hold the stream back for minutes.
  */
 public class KafkaSourceConsumer extends DefaultConsumer {
 
@@ -69,11 +74,10 @@ public class KafkaSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        SourceSupervision supervision = ((KafkaSourceComponent) endpoint.getComponent()).supervision();
+        SourceSupervision supervision = ((KafkaSourceComponent) endpoint.getComponent()).getSupervision();
         health = supervision.health(getRouteId());
         health.backlog(() -> workers.stream().mapToLong(w -> w.lag).sum() + inFlight());
-        setHealthCheck(health);
-        health.register(getEndpoint().getCamelContext());
+        health.attach(this, (KafkaSourceComponent) endpoint.getComponent());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "kafka", this::inFlight, health);
         for (int i = 0; i < endpoint.getConsumersCount(); i++) {
             Worker worker = new Worker(getRouteId() + "-" + i, supervision);
@@ -95,7 +99,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         workers.clear();
         if (health != null) {
             health.stopped();
-            health.unregister(getEndpoint().getCamelContext());
+            health.detach(this);
         }
         super.doStop();
     }
@@ -179,9 +183,20 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         private final Map<TopicPartition, Long> leases = new HashMap<>();
         /** Partitions read carefully (one record at a time) below this offset, after an unclean handover. */
         private final Map<TopicPartition, Long> careful = new HashMap<>();
+        /** Offsets below which records lay under a lease a dead owner left: a second death there is the records'. */
+        private final Map<TopicPartition, Long> suspect = new HashMap<>();
+        /** Records fetched for careful partitions and not dispatched yet, oldest first. */
+        private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> held = new HashMap<>();
         /** Careful partitions paused while their one record is in flight. */
         private final Set<TopicPartition> carefulWaiting = new HashSet<>();
         private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
+        /** The highest offset per partition that Kafka confirmed storing. */
+        private final Map<TopicPartition, Long> stored = new HashMap<>();
+        /**
+         * Offsets an asynchronous commit failed to store (the broker away): committed again when the next commit is
+         * due even if nothing completed since, or the group's lag would stay behind what was delivered for good.
+         */
+        private final Map<TopicPartition, Long> recommit = new HashMap<>();
         private final InFlightWindow window = new InFlightWindow(endpoint.getMaxInFlight(), endpoint.getMaxInFlightBytes());
         private volatile boolean pausedForBackpressure;
         private long nextCommit;
@@ -272,21 +287,19 @@ public class KafkaSourceConsumer extends DefaultConsumer {
 
         private void dispatchAll(TopicPartition partition, List<ConsumerRecord<String, byte[]>> records,
                 PartitionProgress p) {
-            for (ConsumerRecord<String, byte[]> record : records) {
+            for (int i = 0; i < records.size(); i++) {
+                ConsumerRecord<String, byte[]> record = records.get(i);
                 if (p.failedOffset() >= 0) {
                     return; // the partition is read again from the failed record
                 }
                 Long carefulUntil = careful.get(partition);
                 if (carefulUntil != null && record.offset() < carefulUntil) {
-                    // One record at a time: the rest of the batch is fetched again once it is settled.
-                    if (p.outstanding() == 0 && recordStart(partition, record.offset())) {
-                        dispatch(record, p);
-                        kafka.seek(partition, record.offset() + 1);
-                    } else {
-                        kafka.seek(partition, record.offset());
-                    }
+                    // One record at a time, from what this fetch brought: fetching again for each record would
+                    // wait out fetch.max.wait.ms whenever the other partitions have nothing to fetch.
+                    held.computeIfAbsent(partition, k -> new ArrayDeque<>()).addAll(records.subList(i, records.size()));
                     kafka.pause(List.of(partition));
                     carefulWaiting.add(partition);
+                    dispatchHeld(partition, p);
                     return;
                 }
                 if (carefulUntil != null) {
@@ -314,7 +327,8 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             boolean again = retry != null && retry.offset == offset;
             // The lease keeps covering the whole careful range: dying now, the next owner reads it carefully too.
             OffsetNote note = new OffsetNote((again ? retry.attempt : 0) + 1, (again ? retry.abandoned : 0) + 1,
-                    again ? retry.firstFailureMillis : 0, Math.max(leases.getOrDefault(partition, 0L), offset + 1));
+                    again ? retry.firstFailureMillis : 0, Math.max(leases.getOrDefault(partition, 0L), offset + 1),
+                    suspectAbove(partition, offset));
             return commit(partition, offset, note);
         }
 
@@ -383,24 +397,44 @@ public class KafkaSourceConsumer extends DefaultConsumer {
         }
 
         private void resumeCareful() {
-            if (carefulWaiting.isEmpty()) {
-                return;
-            }
-            List<TopicPartition> resumable = new ArrayList<>();
-            carefulWaiting.removeIf(partition -> {
+            for (TopicPartition partition : new ArrayList<>(carefulWaiting)) {
                 PartitionProgress p = progress.get(partition);
                 if (p == null) {
-                    return true;
+                    carefulWaiting.remove(partition);
+                    held.remove(partition);
+                } else {
+                    dispatchHeld(partition, p);
                 }
-                if (p.outstanding() > 0) {
-                    return false;
+            }
+        }
+
+        /**
+         * A careful partition, paused, once its one record in flight settled: the next held record goes out, its
+         * start recorded first; past the careful range the rest goes at full speed; with nothing held the partition
+         * is fetched again.
+         */
+        private void dispatchHeld(TopicPartition partition, PartitionProgress p) {
+            if (p.outstanding() > 0 || p.failedOffset() >= 0) {
+                return;
+            }
+            ArrayDeque<ConsumerRecord<String, byte[]>> queue = held.get(partition);
+            ConsumerRecord<String, byte[]> next = queue == null ? null : queue.peekFirst();
+            Long carefulUntil = careful.get(partition);
+            if (next != null && carefulUntil != null && next.offset() < carefulUntil) {
+                if (recordStart(partition, next.offset())) {
+                    queue.pollFirst();
+                    dispatch(next, p);
                 }
-                if (!pausedForFailure.contains(partition) && !pausedForBackpressure) {
-                    resumable.add(partition);
-                }
-                return true;
-            });
-            kafka.resume(resumable);
+                return; // a failed start is tried again on the next turn
+            }
+            held.remove(partition);
+            carefulWaiting.remove(partition);
+            if (!pausedForFailure.contains(partition) && !pausedForBackpressure) {
+                kafka.resume(List.of(partition));
+            }
+            if (next != null) {
+                dispatchAll(partition, new ArrayList<>(queue), p);
+            }
         }
 
         private void handleFailures() {
@@ -425,6 +459,9 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     p.takeCommittable();
                     commit(partition, failed, note(partition, failed));
                     kafka.seek(partition, failed);
+                    // Held careful records come again from the seek.
+                    held.remove(partition);
+                    carefulWaiting.remove(partition);
                     metrics.redelivered(p.dispatchedSince(failed));
                     p.reset();
                 }
@@ -476,7 +513,13 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             Retry retry = retries.get(partition);
             boolean at = retry != null && retry.offset == offset;
             return new OffsetNote(at ? retry.attempt : 0, at ? retry.abandoned : 0, at ? retry.firstFailureMillis : 0,
-                    leases.getOrDefault(partition, 0L)).encode();
+                    leases.getOrDefault(partition, 0L), suspectAbove(partition, offset)).encode();
+        }
+
+        /** The end of the suspect range if {@code offset} lies in it, else 0. */
+        private long suspectAbove(TopicPartition partition, long offset) {
+            long end = suspect.getOrDefault(partition, 0L);
+            return end > offset ? end : 0;
         }
 
         private void commitIfDue(boolean sync) {
@@ -497,17 +540,28 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     }
                 }
             });
+            recommit.forEach((partition, offset) -> {
+                if (progress.containsKey(partition) && !offsets.containsKey(partition)
+                        && offset > stored.getOrDefault(partition, -1L)) {
+                    offsets.put(partition, new OffsetAndMetadata(offset, note(partition, offset)));
+                }
+            });
+            recommit.clear();
             if (offsets.isEmpty()) {
                 return;
             }
             if (sync) {
                 kafka.commitSync(offsets);
+                offsets.forEach((partition, offset) -> stored.merge(partition, offset.offset(), Math::max));
             } else {
+                // Callbacks run on this thread, inside a later poll or commit.
                 kafka.commitAsync(offsets, (committed, error) -> {
                     if (error != null) {
-                        // A later commit covers these offsets; at worst they are read again.
-                        LOG.warn("Offset commit for route '{}' failed: {}", getRouteId(), error.getMessage());
+                        LOG.warn("Offset commit for route '{}' failed, trying again: {}", getRouteId(),
+                                error.getMessage());
                     }
+                    offsets.forEach((partition, offset) -> (error == null ? stored : recommit).merge(partition,
+                            offset.offset(), Math::max));
                 });
             }
         }
@@ -521,6 +575,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             try {
                 kafka.commitSync(Map.of(partition, new OffsetAndMetadata(offset, note)));
                 lastCommitted.put(partition, offset);
+                stored.merge(partition, offset, Math::max);
                 return true;
             } catch (WakeupException e) {
                 throw e;
@@ -563,7 +618,10 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
             // Closing the consumer revokes the partitions and hands them over again: from here, not from an older
             // commit (that would read again what is already delivered).
-            offsets.forEach((partition, offset) -> lastCommitted.put(partition, offset.offset()));
+            offsets.forEach((partition, offset) -> {
+                lastCommitted.put(partition, offset.offset());
+                stored.merge(partition, offset.offset(), Math::max);
+            });
         }
 
         /** Waits, bounded, until the route settled every record in flight of these partitions. */
@@ -598,6 +656,7 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             }
             if (!partitions.isEmpty()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed(new HashSet<>(partitions));
+                Map<TopicPartition, OffsetAndMetadata> marks = new HashMap<>();
                 long now = System.nanoTime();
                 committed.forEach((partition, offset) -> {
                     if (offset == null) {
@@ -610,15 +669,44 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                                 note.firstFailure()));
                     }
                     if (note.lease() > offset.offset()) {
-                        careful.put(partition, note.lease());
                         leases.put(partition, note.lease());
-                        LOG.warn("Route '{}': the last owner of {} stopped with records up to offset {} possibly in"
-                                + " flight; reading them one at a time", getRouteId(), partition, note.lease() - 1);
+                        suspect.put(partition, Math.max(note.lease(), note.suspect()));
+                        if (note.suspect() > offset.offset()) {
+                            careful.put(partition, note.suspect());
+                            LOG.warn("Route '{}': the owners of {} stopped twice in a row with records up to offset {}"
+                                    + " possibly in flight; reading them one at a time", getRouteId(), partition,
+                                    note.suspect() - 1);
+                        } else {
+                            LOG.info("Route '{}': the last owner of {} stopped with records up to offset {} possibly"
+                                    + " in flight; reading on, one at a time should this owner stop there too",
+                                    getRouteId(), partition, note.lease() - 1);
+                        }
+                        marks.put(partition, new OffsetAndMetadata(offset.offset(), note(partition, offset.offset())));
                     }
                 });
+                markSuspect(marks);
             }
             if (pausedForBackpressure) {
                 kafka.pause(partitions);
+            }
+        }
+
+        /**
+         * Records the suspect ranges before anything under them is dispatched; where that fails, they are read
+         * carefully at once, which is what another death there would lead to.
+         */
+        private void markSuspect(Map<TopicPartition, OffsetAndMetadata> marks) {
+            if (marks.isEmpty()) {
+                return;
+            }
+            try {
+                kafka.commitSync(marks);
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException e) {
+                LOG.warn("Route '{}': could not record the records its last owner left in flight ({}); reading them"
+                        + " one at a time", getRouteId(), e.getMessage());
+                marks.keySet().forEach(partition -> careful.putIfAbsent(partition, leases.get(partition)));
             }
         }
 
@@ -636,8 +724,12 @@ public class KafkaSourceConsumer extends DefaultConsumer {
             retries.remove(partition);
             leases.remove(partition);
             careful.remove(partition);
+            suspect.remove(partition);
             carefulWaiting.remove(partition);
+            held.remove(partition);
             lastCommitted.remove(partition);
+            stored.remove(partition);
+            recommit.remove(partition);
         }
     }
 

@@ -20,8 +20,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 import io.interchange.security.IngressHeaders;
 
-@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-kafka", title = "Kafka source (pipelined, at least once)",
-        syntax = "interchange-kafka:topics", consumerOnly = true, category = {Category.MESSAGING})
+/**
+ * Reads Kafka at least once with many records in flight: a record's offset is committed, per partition, only
+ * when its route and every record before it completed; a failed record rewinds its partition after a backoff.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-kafka",
+        title = "Interchange Kafka source (pipelined; at least once)", syntax = "interchange-kafka:topics",
+        consumerOnly = true, category = {Category.MESSAGING}, headersClass = KafkaSourceHeaders.class)
 public class KafkaSourceEndpoint extends DefaultEndpoint {
 
     @UriPath(description = "Topic, or comma-separated topics, to read")
@@ -57,9 +62,9 @@ public class KafkaSourceEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = "30000", description = "On stop or rebalance, how long to wait for records in flight")
     private long drainTimeoutMillis = 30_000;
 
-    @UriParam(description = "Wire headers the route needs beyond the CloudEvents Kafka binding (ce_*, content-type)"
-            + " and trace context: comma-separated names, case-insensitive, * at the end for a prefix. Every other"
-            + " header is dropped before the first step; a header that steers a component cannot be named")
+    @UriParam(description = "Wire headers the route needs beyond the CloudEvents Kafka binding (the ce_ prefix,"
+            + " content-type) and trace context: comma-separated names, case-insensitive, a trailing asterisk for a"
+            + " prefix. Every other header is dropped before the first step; a header that steers a component cannot be named")
     private String ingressHeaders;
 
     private IngressHeaders ingress;

@@ -3,7 +3,9 @@ package io.interchange.bridge.rabbitmq;
 import java.util.Map;
 
 import org.apache.camel.Endpoint;
-import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.HealthCheckComponent;
 
 import com.rabbitmq.client.ConnectionFactory;
 
@@ -17,7 +19,8 @@ import io.interchange.security.HeaderAllowList;
  * {@code interchange-rabbitmq:queue} as a source acknowledges each delivery only when its route
  * completed, and requeues it after a backoff when the route failed.
  */
-public class RabbitComponent extends DefaultComponent {
+@Component("interchange-rabbitmq")
+public class RabbitComponent extends HealthCheckComponent {
 
     private final ConnectionFactory connectionFactory;
     private final HeaderAllowList allowedHeaders;
@@ -27,20 +30,27 @@ public class RabbitComponent extends DefaultComponent {
         this.allowedHeaders = allowedHeaders;
     }
 
-    /** Wire headers every consumer of this component admits beyond its binding (interchange.ingress.headers). */
+    @Metadata(label = "consumer", description = "Wire headers every consumer of this component admits beyond its binding,"
+            + " as the endpoint option ingressHeaders; set from interchange.ingress.headers")
     private String ingressHeaders;
+
+    public String getIngressHeaders() {
+        return ingressHeaders;
+    }
 
     public void setIngressHeaders(String ingressHeaders) {
         this.ingressHeaders = ingressHeaders;
     }
 
+    @Metadata(label = "consumer,advanced", description = "How the consumers judge their health and restart: stuck-after,"
+            + " hung-after and restart backoff; set from the interchange.bridge settings")
     private SourceSupervision supervision = SourceSupervision.DEFAULT;
 
     public void setSupervision(SourceSupervision supervision) {
         this.supervision = supervision;
     }
 
-    public SourceSupervision supervision() {
+    public SourceSupervision getSupervision() {
         return supervision;
     }
 

@@ -16,8 +16,10 @@ import io.interchange.security.IngressHeaders;
 /**
  * As a sink the path names the exchange to publish to; as a source it names the queue to consume.
  */
-@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-rabbitmq", title = "RabbitMQ (at least once, pipelined)",
-        syntax = "interchange-rabbitmq:name", category = {Category.MESSAGING})
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-rabbitmq",
+        title = "Interchange RabbitMQ (at least once; pipelined)",
+        syntax = "interchange-rabbitmq:name", category = {Category.MESSAGING},
+        headersClass = RabbitHeaders.class)
 public class RabbitEndpoint extends DefaultEndpoint {
 
     private final ConnectionFactory connectionFactory;
@@ -72,8 +74,9 @@ public class RabbitEndpoint extends DefaultEndpoint {
     private int maxBodyBytes;
 
     @UriParam(label = "consumer", description = "Wire headers the route needs beyond the CloudEvents AMQP binding"
-            + " (cloudEvents:*, cloudEvents_*) and trace context: comma-separated names, case-insensitive, * at the end"
-            + " for a prefix. Every other header is dropped before the first step (interchange-key becomes the key);"
+            + " (the prefixes cloudEvents: and cloudEvents_) and trace context: comma-separated names,"
+            + " case-insensitive, a trailing asterisk for a prefix. Every other header is dropped before the first step"
+            + " (interchange-key becomes the key);"
             + " a header that steers a component cannot be named")
     private String ingressHeaders;
 

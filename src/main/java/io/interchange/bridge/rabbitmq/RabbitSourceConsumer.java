@@ -77,11 +77,10 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        supervision = ((RabbitComponent) endpoint.getComponent()).supervision();
+        supervision = ((RabbitComponent) endpoint.getComponent()).getSupervision();
         health = supervision.health(getRouteId());
         health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + held.messages());
-        setHealthCheck(health);
-        health.register(getEndpoint().getCamelContext());
+        health.attach(this, (RabbitComponent) endpoint.getComponent());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", this::inFlight, health);
         running = true;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -325,7 +324,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         }
         if (health != null) {
             health.stopped();
-            health.unregister(getEndpoint().getCamelContext());
+            health.detach(this);
         }
         super.doStop();
     }

@@ -4,7 +4,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import org.apache.camel.Endpoint;
-import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.HealthCheckComponent;
 
 import io.interchange.bridge.SourceSupervision;
 
@@ -17,28 +19,36 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  * ({@code .fifo}) keep the order of each message group on both sides. The client is made on first
  * use, so a gateway without SQS routes needs no SQS settings.
  */
-public class SqsComponent extends DefaultComponent {
+@Component("interchange-sqs")
+public class SqsComponent extends HealthCheckComponent {
 
     private final Supplier<SqsAsyncClient> clientFactory;
     private SqsAsyncClient client;
-    /** Wire headers every consumer of this component admits beyond its binding (interchange.ingress.headers). */
+    @Metadata(label = "consumer", description = "Wire headers every consumer of this component admits beyond its binding,"
+            + " as the endpoint option ingressHeaders; set from interchange.ingress.headers")
     private String ingressHeaders;
 
     public SqsComponent(Supplier<SqsAsyncClient> clientFactory) {
         this.clientFactory = clientFactory;
     }
 
+    public String getIngressHeaders() {
+        return ingressHeaders;
+    }
+
     public void setIngressHeaders(String ingressHeaders) {
         this.ingressHeaders = ingressHeaders;
     }
 
+    @Metadata(label = "consumer,advanced", description = "How the consumers judge their health and restart: stuck-after,"
+            + " hung-after and restart backoff; set from the interchange.bridge settings")
     private SourceSupervision supervision = SourceSupervision.DEFAULT;
 
     public void setSupervision(SourceSupervision supervision) {
         this.supervision = supervision;
     }
 
-    public SourceSupervision supervision() {
+    public SourceSupervision getSupervision() {
         return supervision;
     }
 

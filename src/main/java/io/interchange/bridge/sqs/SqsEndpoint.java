@@ -16,8 +16,13 @@ import io.interchange.security.HeaderAllowList;
 import io.interchange.security.IngressHeaders;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
-@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-sqs", title = "SQS source and sink (at least once)",
-        syntax = "interchange-sqs:queueName", category = {Category.MESSAGING, Category.CLOUD})
+/**
+ * Reads SQS at least once (a message is deleted only when its route completed) and sends to SQS asynchronously
+ * with many messages in flight; FIFO queues keep the order of each message group on both sides.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-sqs", title = "Interchange SQS (at least once)",
+        syntax = "interchange-sqs:queueName", category = {Category.MESSAGING, Category.CLOUD},
+        headersClass = SqsHeaders.class)
 public class SqsEndpoint extends DefaultEndpoint {
 
     /** SQS's limit on one message, body and attributes together (AWS has since allowed up to 1 MiB; ElasticMQ not). */
@@ -67,7 +72,7 @@ public class SqsEndpoint extends DefaultEndpoint {
     private String messageGroupId;
 
     @UriParam(label = "producer", defaultValue = HeaderAllowList.DEFAULT, description = "Headers sent as message"
-            + " attributes: comma-separated names, case-insensitive, trailing * for a prefix; at most 10 are sent")
+            + " attributes: comma-separated names, case-insensitive, a trailing asterisk for a prefix; at most 10 are sent")
     private String allowedHeaders = HeaderAllowList.DEFAULT;
 
     @UriParam(label = "producer", defaultValue = "262144", description = "Largest message, body plus attributes, in"
@@ -75,8 +80,8 @@ public class SqsEndpoint extends DefaultEndpoint {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
 
     @UriParam(label = "consumer", description = "Message attributes the route needs beyond the gateway's CloudEvents"
-            + " SQS mapping (ce_*, content-type) and trace context: comma-separated names, case-insensitive, * at the"
-            + " end for a prefix. Every other attribute is dropped before the first step; a header that steers a"
+            + " SQS mapping (the ce_ prefix, content-type) and trace context: comma-separated names, case-insensitive,"
+            + " a trailing asterisk for a prefix. Every other attribute is dropped before the first step; a header that steers a"
             + " component cannot be named")
     private String ingressHeaders;
 

@@ -79,12 +79,11 @@ public class SqsSourceConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        supervision = ((SqsComponent) endpoint.getComponent()).supervision();
+        supervision = ((SqsComponent) endpoint.getComponent()).getSupervision();
         health = supervision.health(getRouteId());
         window = new InFlightWindow(endpoint.getMaxInFlight(), endpoint.getMaxInFlightBytes());
         health.backlog(() -> queueDepth < 0 ? -1 : queueDepth + window.messages());
-        setHealthCheck(health);
-        health.register(getEndpoint().getCamelContext());
+        health.attach(this, (SqsComponent) endpoint.getComponent());
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "sqs", this::inFlight, health);
         running = true;
         deleter = new SqsDeleteBatcher(endpoint.client(), getRouteId());
@@ -122,7 +121,7 @@ public class SqsSourceConsumer extends DefaultConsumer {
         keeper.shutdownNow();
         held.clear();
         health.stopped();
-        health.unregister(getEndpoint().getCamelContext());
+        health.detach(this);
         super.doStop();
     }
 

@@ -8,8 +8,13 @@ class OffsetNoteTest {
 
     @Test
     void roundTrips() {
-        OffsetNote note = new OffsetNote(3, 2, 1_700_000_000_000L, 12_345);
+        OffsetNote note = new OffsetNote(3, 2, 1_700_000_000_000L, 12_345, 12_000);
         assertThat(OffsetNote.decode(note.encode())).isEqualTo(note);
+    }
+
+    @Test
+    void aNoteWithoutASuspectRangeHasNone() {
+        assertThat(OffsetNote.decode("interchange;a=1;c=1;f=0;h=2000")).isEqualTo(new OffsetNote(1, 1, 0, 2000, 0));
     }
 
     @Test
@@ -21,6 +26,6 @@ class OffsetNoteTest {
 
     @Test
     void unreadableOrUnknownFieldsCountAsAbsent() {
-        assertThat(OffsetNote.decode("interchange;a=x;c=-4;h=10;z=1")).isEqualTo(new OffsetNote(0, 0, 0, 10));
+        assertThat(OffsetNote.decode("interchange;a=x;c=-4;h=10;s=;z=1")).isEqualTo(new OffsetNote(0, 0, 0, 10, 0));
     }
 }
