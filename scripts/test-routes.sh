@@ -3,7 +3,7 @@
 # or the test files and folders given. Arguments starting with - go to Maven, e.g. -o to stay offline.
 #   scripts/test-routes.sh
 #   scripts/test-routes.sh routes/tests/orders-router.test.yaml
-# The gateway's log goes to target/surefire-reports/io.interchange.routes.RouteTests-output.txt; a failed
+# The gateway's log goes to target/surefire-reports/io.interchange.routetests.RouteTests-output.txt; a failed
 # case prints what differed.
 set -euo pipefail
 files=()

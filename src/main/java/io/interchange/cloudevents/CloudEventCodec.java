@@ -109,7 +109,7 @@ public final class CloudEventCodec {
             EventEnvelope binary = impliedJson && event.dataContentType() == null
                     ? event.withAttribute(CloudEventAttributes.DATACONTENTTYPE, "application/json") : event;
             if (binding == HeaderBinding.SQS) {
-                Optional<Map<String, String>> attributes = SqsMessageAttributes.binary(binary, sqsMaxAttributes);
+                Optional<Map<String, String>> attributes = SqsCloudEventBinding.binary(binary, sqsMaxAttributes);
                 if (attributes.isPresent()) {
                     return new Written(new HashMap<>(attributes.get()), binary.data(), ContentMode.BINARY);
                 }
@@ -120,7 +120,7 @@ public final class CloudEventCodec {
         Map<String, Object> headers = new HashMap<>();
         headers.put(binding.contentTypeHeader(), MediaTypes.STRUCTURED_JSON);
         byte[] document = json.write(event);
-        return new Written(headers, binding == HeaderBinding.SQS ? SqsMessageAttributes.escapeNoncharacters(document)
+        return new Written(headers, binding == HeaderBinding.SQS ? SqsCloudEventBinding.escapeNoncharacters(document)
                 : document, ContentMode.STRUCTURED);
     }
 

@@ -51,7 +51,7 @@ public class CloudEventsEndpoint extends DefaultEndpoint {
 
     @UriParam(defaultValue = "10", description = "write to SQS: message attributes an event may use in binary mode;"
             + " an event needing more is written structured. Lower it when the route adds attributes of its own")
-    private int maxMessageAttributes = SqsMessageAttributes.SQS_MAX_MESSAGE_ATTRIBUTES;
+    private int maxMessageAttributes = SqsCloudEventBinding.SQS_MAX_MESSAGE_ATTRIBUTES;
 
     @UriParam(label = "wrap", description = "source attribute (URI-reference); literal, ${simple} or jsonpath:$.path")
     private String source;

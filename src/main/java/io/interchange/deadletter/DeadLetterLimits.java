@@ -27,9 +27,9 @@ public class DeadLetterLimits implements CamelContextConfiguration {
     /** Kafka's default message.max.bytes: what a topic holds unless configured otherwise. */
     static final int KAFKA_BROKER_DEFAULT = 1_048_588;
 
-    private final DeadLetterChannel deadLetter;
+    private final DeadLetterPolicy deadLetter;
 
-    public DeadLetterLimits(DeadLetterChannel deadLetter) {
+    public DeadLetterLimits(DeadLetterPolicy deadLetter) {
         this.deadLetter = deadLetter;
     }
 

@@ -42,20 +42,20 @@ public class IdempotencyConfiguration {
     static class Memory {
 
         @Bean
-        KeyStore idempotencyKeyStore() {
+        IdempotencyKeyStore idempotencyKeyStore() {
             LOG.warn("Idempotency keys are kept in memory (interchange.idempotency.store=memory): they are not shared"
                     + " with other replicas and are lost on restart. Deployments set store=jdbc.");
-            return new MemoryKeyStore();
+            return new MemoryIdempotencyKeyStore();
         }
 
         @Bean(BEAN)
-        SharedIdempotentRepository idempotencyStore(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+        SharedIdempotentRepository idempotencyStore(IdempotencyKeyStore idempotencyKeyStore, IdempotencyProperties properties,
                 MeterRegistry meters) {
             return new SharedIdempotentRepository(idempotencyKeyStore, properties, meters);
         }
 
         @Bean
-        RetentionCleanup idempotencyRetentionCleanup(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+        RetentionCleanup idempotencyRetentionCleanup(IdempotencyKeyStore idempotencyKeyStore, IdempotencyProperties properties,
                 MeterRegistry meters) {
             return new RetentionCleanup(idempotencyKeyStore, properties, meters);
         }
@@ -82,20 +82,20 @@ public class IdempotencyConfiguration {
         }
 
         @Bean
-        KeyStore idempotencyKeyStore(DataSource idempotencyDataSource, IdempotencyProperties properties) {
-            JdbcKeyStore store = new JdbcKeyStore(idempotencyDataSource, properties.namespace());
+        IdempotencyKeyStore idempotencyKeyStore(DataSource idempotencyDataSource, IdempotencyProperties properties) {
+            JdbcIdempotencyKeyStore store = new JdbcIdempotencyKeyStore(idempotencyDataSource, properties.namespace());
             store.migrate();
             return store;
         }
 
         @Bean(BEAN)
-        SharedIdempotentRepository idempotencyStore(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+        SharedIdempotentRepository idempotencyStore(IdempotencyKeyStore idempotencyKeyStore, IdempotencyProperties properties,
                 MeterRegistry meters) {
             return new SharedIdempotentRepository(idempotencyKeyStore, properties, meters);
         }
 
         @Bean
-        RetentionCleanup idempotencyRetentionCleanup(KeyStore idempotencyKeyStore, IdempotencyProperties properties,
+        RetentionCleanup idempotencyRetentionCleanup(IdempotencyKeyStore idempotencyKeyStore, IdempotencyProperties properties,
                 MeterRegistry meters) {
             return new RetentionCleanup(idempotencyKeyStore, properties, meters);
         }

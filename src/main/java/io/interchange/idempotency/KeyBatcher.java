@@ -57,7 +57,7 @@ final class KeyBatcher {
     }
 
     private final SharedIdempotentRepository repository;
-    private final KeyStore store;
+    private final IdempotencyKeyStore store;
     private final BlockingQueue<Object> work = new LinkedBlockingQueue<>();
     private final DistributionSummary batchSizes;
     private final long lingerNanos;
@@ -309,19 +309,19 @@ final class KeyBatcher {
         }
         continueInOrder(reentered);
         // One reservation per distinct key; a second delivery of it in the same batch waits for the first.
-        Map<String, KeyStore.Reservation> results = new LinkedHashMap<>();
+        Map<String, IdempotencyKeyStore.Reservation> results = new LinkedHashMap<>();
         Set<String> toStore = new LinkedHashSet<>();
         for (Reserve reserve : reserves) {
             if (!results.containsKey(reserve.key()) && !toStore.contains(reserve.key())) {
                 if (repository.cache().isConfirmed(reserve.key())) {
-                    results.put(reserve.key(), KeyStore.Reservation.CONFIRMED);
+                    results.put(reserve.key(), IdempotencyKeyStore.Reservation.CONFIRMED);
                 } else {
                     toStore.add(reserve.key());
                 }
             }
         }
         RuntimeException failure = null;
-        Map<String, KeyStore.Reservation> stored = Map.of();
+        Map<String, IdempotencyKeyStore.Reservation> stored = Map.of();
         if (!toStore.isEmpty()) {
             batchSizes.record(toStore.size());
             Timer latency = repository.latency("reserve");
@@ -338,8 +338,8 @@ final class KeyBatcher {
         for (Reserve reserve : reserves) {
             String key = reserve.key();
             Exchange exchange = reserve.exchange();
-            KeyStore.Reservation cached = results.get(key);
-            if (cached == KeyStore.Reservation.CONFIRMED) {
+            IdempotencyKeyStore.Reservation cached = results.get(key);
+            if (cached == IdempotencyKeyStore.Reservation.CONFIRMED) {
                 duplicate(exchange, true);
             } else if (failure != null) {
                 exchange.setException(failure);
@@ -348,11 +348,11 @@ final class KeyBatcher {
                 waitingForOutcome.computeIfAbsent(key, k -> new ArrayList<>()).add(reserve);
                 continue;
             } else {
-                KeyStore.Reservation reservation = stored.getOrDefault(key, KeyStore.Reservation.IN_PROGRESS);
-                if (reservation == KeyStore.Reservation.RESERVED) {
+                IdempotencyKeyStore.Reservation reservation = stored.getOrDefault(key, IdempotencyKeyStore.Reservation.IN_PROGRESS);
+                if (reservation == IdempotencyKeyStore.Reservation.RESERVED) {
                     processing.put(key, exchange.getExchangeId());
                     exchange.getExchangeExtension().addOnCompletion(new Completion(key));
-                } else if (reservation == KeyStore.Reservation.CONFIRMED) {
+                } else if (reservation == IdempotencyKeyStore.Reservation.CONFIRMED) {
                     repository.cache().confirmed(key);
                     duplicate(exchange, false);
                 } else {

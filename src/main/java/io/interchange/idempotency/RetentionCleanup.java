@@ -20,13 +20,13 @@ public class RetentionCleanup implements DisposableBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(RetentionCleanup.class);
 
-    private final KeyStore store;
+    private final IdempotencyKeyStore store;
     private final IdempotencyProperties properties;
     private final ScheduledExecutorService scheduler;
     private final AtomicLong keys = new AtomicLong(-1);
     private final Counter expired;
 
-    public RetentionCleanup(KeyStore store, IdempotencyProperties properties, MeterRegistry meters) {
+    public RetentionCleanup(IdempotencyKeyStore store, IdempotencyProperties properties, MeterRegistry meters) {
         this.store = store;
         this.properties = properties;
         this.expired = Counter.builder("interchange.idempotency.keys.expired").tag("store", store.name())

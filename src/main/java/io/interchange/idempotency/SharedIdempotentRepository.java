@@ -27,7 +27,7 @@ import io.micrometer.core.instrument.Timer;
  */
 public class SharedIdempotentRepository implements IdempotentRepository {
 
-    private final KeyStore store;
+    private final IdempotencyKeyStore store;
     private final IdempotencyProperties properties;
     private final ConfirmedKeyCache cache;
     private final Counter duplicates;
@@ -38,7 +38,7 @@ public class SharedIdempotentRepository implements IdempotentRepository {
     private final Timer confirmLatency;
     private final Timer releaseLatency;
 
-    public SharedIdempotentRepository(KeyStore store, IdempotencyProperties properties, MeterRegistry meters) {
+    public SharedIdempotentRepository(IdempotencyKeyStore store, IdempotencyProperties properties, MeterRegistry meters) {
         this.store = store;
         this.properties = properties;
         this.cache = new ConfirmedKeyCache(properties.cacheSize(), properties.retention());
@@ -71,7 +71,7 @@ public class SharedIdempotentRepository implements IdempotentRepository {
             duplicates.increment();
             return false;
         }
-        KeyStore.Reservation reservation = timed(reserveLatency,
+        IdempotencyKeyStore.Reservation reservation = timed(reserveLatency,
                 () -> store.reserve(key, properties.lease(), properties.retention()));
         switch (reservation) {
             case RESERVED:
@@ -118,7 +118,7 @@ public class SharedIdempotentRepository implements IdempotentRepository {
         store.clear();
     }
 
-    public KeyStore store() {
+    public IdempotencyKeyStore store() {
         return store;
     }
 

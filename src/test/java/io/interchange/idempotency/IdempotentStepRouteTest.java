@@ -37,7 +37,7 @@ import io.interchange.deadletter.DeadLetterHeaders;
 class IdempotentStepRouteTest extends IdempotentConsumerRouteTest {
 
     @Autowired
-    KeyStore keyStore;
+    IdempotencyKeyStore keyStore;
 
     @Override
     String key(String source, String id) {
@@ -49,7 +49,7 @@ class IdempotentStepRouteTest extends IdempotentConsumerRouteTest {
     @Test
     void aDuplicateArrivingWhileTheEventIsInProgressFailsForALaterRetryInsteadOfBeingDropped() throws Exception {
         assertThat(keyStore.reserve(key("/orders", "e-5"), Duration.ofMinutes(2), Duration.ofDays(7)))
-                .isEqualTo(KeyStore.Reservation.RESERVED);
+                .isEqualTo(IdempotencyKeyStore.Reservation.RESERVED);
 
         assertThatThrownBy(() -> producer.sendBodyAndHeaders("direct:events", "x", event("e-5")))
                 .isInstanceOf(CamelExecutionException.class).hasRootCauseInstanceOf(KeyInProgressException.class);

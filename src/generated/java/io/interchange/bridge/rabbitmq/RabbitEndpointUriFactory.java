@@ -17,7 +17,7 @@ import org.apache.camel.spi.EndpointUriFactory;
 @Generated("org.apache.camel.maven.packaging.GenerateEndpointUriFactoryMojo")
 public class RabbitEndpointUriFactory extends org.apache.camel.support.component.EndpointUriFactorySupport implements EndpointUriFactory {
 
-    private static final String BASE = ":name";
+    private static final String BASE = ":destination";
 
     private static final Set<String> PROPERTY_NAMES;
     private static final Set<String> SECRET_PROPERTY_NAMES;
@@ -26,9 +26,9 @@ public class RabbitEndpointUriFactory extends org.apache.camel.support.component
         Set<String> props = new HashSet<>(18);
         props.add("bridgeErrorHandler");
         props.add("confirmTimeoutMillis");
+        props.add("destination");
         props.add("drainTimeoutMillis");
         props.add("exceptionHandler");
-        props.add("exchangeName");
         props.add("exchangePattern");
         props.add("ingressHeaders");
         props.add("lazyStartProducer");
@@ -59,7 +59,7 @@ public class RabbitEndpointUriFactory extends org.apache.camel.support.component
 
         Map<String, Object> copy = new HashMap<>(properties);
 
-        uri = buildPathParameter(syntax, uri, "exchangeName", null, false, copy);
+        uri = buildPathParameter(syntax, uri, "destination", null, false, copy);
         uri = buildQueryParameters(uri, copy, encode);
         return uri;
     }

@@ -18,14 +18,15 @@ import io.interchange.security.IngressHeaders;
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "interchange-rabbitmq",
         title = "Interchange RabbitMQ (at least once; pipelined)",
-        syntax = "interchange-rabbitmq:name", category = {Category.MESSAGING},
+        syntax = "interchange-rabbitmq:destination", category = {Category.MESSAGING},
         headersClass = RabbitHeaders.class)
 public class RabbitEndpoint extends DefaultEndpoint {
 
     private final ConnectionFactory connectionFactory;
 
-    @UriPath(description = "Sink: exchange to publish to (empty for the default exchange). Source: queue to consume")
-    private final String exchangeName;
+    @UriPath(description = "The exchange to publish to (sink; empty for the default exchange), or the queue to"
+            + " consume (source)")
+    private final String destination;
 
     @UriParam(label = "consumer", defaultValue = "500", description = "Unacknowledged deliveries the broker hands"
             + " out at once (basic.qos); also how many messages are in flight in the route")
@@ -82,10 +83,10 @@ public class RabbitEndpoint extends DefaultEndpoint {
 
     private IngressHeaders ingress;
 
-    public RabbitEndpoint(String uri, RabbitComponent component, String exchangeName,
+    public RabbitEndpoint(String uri, RabbitComponent component, String destination,
             ConnectionFactory connectionFactory) {
         super(uri, component);
-        this.exchangeName = exchangeName;
+        this.destination = destination;
         this.connectionFactory = connectionFactory;
     }
 
@@ -166,8 +167,9 @@ public class RabbitEndpoint extends DefaultEndpoint {
         this.maxRetryBackoffMillis = maxRetryBackoffMillis;
     }
 
-    public String getExchangeName() {
-        return exchangeName;
+    /** The exchange a sink publishes to, or the queue a source consumes. */
+    public String getDestination() {
+        return destination;
     }
 
     public String getRoutingKey() {

@@ -67,7 +67,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
             body = new byte[0];
         }
         if (endpoint.getMaxBodyBytes() > 0 && body.length > endpoint.getMaxBodyBytes()) {
-            exchange.setException(new MessageTooLargeException("RabbitMQ exchange '" + endpoint.getExchangeName() + "'",
+            exchange.setException(new MessageTooLargeException("RabbitMQ exchange '" + endpoint.getDestination() + "'",
                     body.length, endpoint.getMaxBodyBytes()));
             callback.done(true);
             return true;
@@ -96,7 +96,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endpoint.getConfirmTimeoutMillis()),
                         routingKey, body, headers));
                 try {
-                    ch.basicPublish(endpoint.getExchangeName(), routingKey, endpoint.isMandatory(), properties, body);
+                    ch.basicPublish(endpoint.getDestination(), routingKey, endpoint.isMandatory(), properties, body);
                 } catch (IOException | RuntimeException e) {
                     pending.remove(sequence);
                     // The client counted a sequence number for a publish it may not have sent: every later
@@ -106,7 +106,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                     if (e instanceof IllegalArgumentException) {
                         // e.g. a header name or routing key over 255 bytes: no retry can encode it
                         throw new UnencodableMessageException("RabbitMQ cannot encode the message for exchange '"
-                                + endpoint.getExchangeName() + "': " + e.getMessage(), e);
+                                + endpoint.getDestination() + "': " + e.getMessage(), e);
                     }
                     throw e;
                 }
@@ -117,7 +117,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
-            exchange.setException(new RabbitPublishException("Publish to exchange '" + endpoint.getExchangeName()
+            exchange.setException(new RabbitPublishException("Publish to exchange '" + endpoint.getDestination()
                     + "' failed: " + e.getMessage(), e));
             callback.done(true);
             return true;
@@ -147,7 +147,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
         try {
             state.channel.abort();
         } catch (IOException | RuntimeException e) {
-            LOG.debug("Aborting channel to '{}': {}", endpoint.getExchangeName(), e.getMessage());
+            LOG.debug("Aborting channel to '{}': {}", endpoint.getDestination(), e.getMessage());
         }
         // abort() ran the shutdown listener: the publishes still waiting on it have failed
         if (channel == state) {
@@ -167,7 +167,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
             if (connection != null) {
                 connection.abort(1_000); // a dead connection is closed, not left behind
             }
-            connection = connectionFactory.newConnection("interchange-sink-" + endpoint.getExchangeName());
+            connection = connectionFactory.newConnection("interchange-sink-" + endpoint.getDestination());
         }
         ChannelState state = new ChannelState(connection.createChannel());
         Channel ch = state.channel;
@@ -183,7 +183,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
 
     private void channelClosed(ChannelState closed, ShutdownSignalException cause) {
         if (!cause.isInitiatedByApplication()) {
-            LOG.warn("RabbitMQ channel to exchange '{}' closed: {}", endpoint.getExchangeName(), cause.getMessage());
+            LOG.warn("RabbitMQ channel to exchange '{}' closed: {}", endpoint.getDestination(), cause.getMessage());
         }
         // Every publish still waiting on this channel will never be confirmed.
         closed.failAll("RabbitMQ channel closed before the confirm: " + cause.getMessage());
@@ -224,7 +224,7 @@ public class RabbitSinkProducer extends DefaultAsyncProducer {
                 try {
                     channel.channel.waitForConfirms(endpoint.getConfirmTimeoutMillis());
                 } catch (Exception e) {
-                    LOG.warn("Stopping with unconfirmed publishes to '{}': {}", endpoint.getExchangeName(), e.getMessage());
+                    LOG.warn("Stopping with unconfirmed publishes to '{}': {}", endpoint.getDestination(), e.getMessage());
                 }
             }
             if (connection != null && connection.isOpen()) {

@@ -84,7 +84,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         metrics = BridgeMetrics.of(getEndpoint().getCamelContext(), getRouteId(), "rabbitmq", this::inFlight, health);
         running = true;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "interchange-rabbitmq-source-" + endpoint.getExchangeName());
+            Thread t = new Thread(r, "interchange-rabbitmq-source-" + endpoint.getDestination());
             t.setDaemon(true);
             return t;
         });
@@ -102,11 +102,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             try {
                 previous.abort(1_000);
             } catch (RuntimeException e) {
-                LOG.debug("Aborting the old connection of queue '{}': {}", endpoint.getExchangeName(), e.getMessage());
+                LOG.debug("Aborting the old connection of queue '{}': {}", endpoint.getDestination(), e.getMessage());
             }
         }
         try {
-            Connection c = connectionFactory.newConnection("interchange-source-" + endpoint.getExchangeName());
+            Connection c = connectionFactory.newConnection("interchange-source-" + endpoint.getDestination());
             connection = c;
             Channel channel = c.createChannel();
             channel.addShutdownListener(this::closed);
@@ -116,7 +116,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             consume(channel);
             reconnects = 0;
             health.running();
-            LOG.info("Consuming RabbitMQ queue '{}' for route '{}'", endpoint.getExchangeName(), getRouteId());
+            LOG.info("Consuming RabbitMQ queue '{}' for route '{}'", endpoint.getDestination(), getRouteId());
         } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
             reconnect(e);
         }
@@ -130,7 +130,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         health.restarting(cause);
         long backoff = supervision.backoffMillis(++reconnects);
         LOG.warn("Cannot consume RabbitMQ queue '{}' for route '{}', trying again in {} ms: {}",
-                endpoint.getExchangeName(), getRouteId(), backoff, cause == null ? "cancelled" : cause.getMessage());
+                endpoint.getDestination(), getRouteId(), backoff, cause == null ? "cancelled" : cause.getMessage());
         scheduler.schedule(this::connect, backoff, TimeUnit.MILLISECONDS);
     }
 
@@ -147,7 +147,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         nextDepth = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         // A channel of its own: a passive declare of a missing queue closes the channel it runs on.
         try (Channel probe = c.createChannel()) {
-            queueDepth = probe.messageCount(endpoint.getExchangeName());
+            queueDepth = probe.messageCount(endpoint.getDestination());
         } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
             queueDepth = -1;
         }
@@ -160,7 +160,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private synchronized void consume(Channel channel) throws IOException {
         channel.basicQos(prefetch);
         consumerTag = getRouteId() + "-" + (++subscriptions);
-        channel.basicConsume(endpoint.getExchangeName(), false, consumerTag,
+        channel.basicConsume(endpoint.getDestination(), false, consumerTag,
                 new com.rabbitmq.client.DefaultConsumer(channel) {
                     @Override
                     public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
@@ -173,7 +173,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     public void handleCancel(String tag) {
                         if (running) {
                             LOG.warn("RabbitMQ cancelled the consumer of queue '{}' for route '{}'; subscribing again",
-                                    endpoint.getExchangeName(), getRouteId());
+                                    endpoint.getDestination(), getRouteId());
                             scheduler.execute(() -> reconnect(null));
                         }
                     }
@@ -197,10 +197,10 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             ch.basicCancel(consumerTag);
             prefetch = wanted;
             consume(ch);
-            LOG.debug("Route '{}': prefetch of queue '{}' now {}", getRouteId(), endpoint.getExchangeName(), wanted);
+            LOG.debug("Route '{}': prefetch of queue '{}' now {}", getRouteId(), endpoint.getDestination(), wanted);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Route '{}': could not change the prefetch of queue '{}': {}", getRouteId(),
-                    endpoint.getExchangeName(), e.getMessage());
+                    endpoint.getDestination(), e.getMessage());
         }
     }
 
@@ -266,7 +266,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     long backoff = new Backoff(endpoint.getRetryBackoffMillis(), endpoint.getMaxRetryBackoffMillis())
                             .after(failures);
                     LOG.warn("Route '{}' failed on a message of queue '{}'; requeued in {} ms: {}{}", getRouteId(),
-                            endpoint.getExchangeName(), backoff,
+                            endpoint.getDestination(), backoff,
                             exchange.getException() == null ? "rolled back" : exchange.getException().getMessage(),
                             TraceContext.logSuffix(exchange));
                     metrics.failed();
@@ -295,7 +295,7 @@ public class RabbitSourceConsumer extends DefaultConsumer {
             }
         } catch (IOException | RuntimeException e) {
             // The channel is gone: the broker redelivers every unacked message to the next consumer.
-            LOG.debug("Could not settle delivery {} of queue '{}': {}", tag, endpoint.getExchangeName(), e.getMessage());
+            LOG.debug("Could not settle delivery {} of queue '{}': {}", tag, endpoint.getDestination(), e.getMessage());
         } finally {
             held.remove(1, bytes);
         }

@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,14 +15,14 @@ import io.interchange.cloudevents.CloudEventCodec;
 import io.interchange.cloudevents.ContentMode;
 import io.interchange.cloudevents.HeaderBinding;
 import io.interchange.cloudevents.InvalidCloudEventException;
-import io.interchange.routes.GatewayUnderTest.Broker;
-import io.interchange.routes.GatewayUnderTest.Delivery;
-import io.interchange.routes.GatewayUnderTest.Sink;
-import io.interchange.routes.RouteTestFile.Input;
-import io.interchange.routes.RouteTestFile.MessageExpectation;
-import io.interchange.routes.RouteTestFile.ResponseExpectation;
-import io.interchange.routes.RouteTestFile.SinkExpectation;
-import io.interchange.routes.RouteTestFile.TestCase;
+import io.interchange.routetests.GatewayUnderTest.Broker;
+import io.interchange.routetests.GatewayUnderTest.Delivery;
+import io.interchange.routetests.GatewayUnderTest.Sink;
+import io.interchange.routetests.RouteTestFile.Input;
+import io.interchange.routetests.RouteTestFile.MessageExpectation;
+import io.interchange.routetests.RouteTestFile.ResponseExpectation;
+import io.interchange.routetests.RouteTestFile.SinkExpectation;
+import io.interchange.routetests.RouteTestFile.TestCase;
 
 /**
  * Runs one case on a gateway and says everything that differed from the case's expectations, one

@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +23,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
 import org.yaml.snakeyaml.resolver.Resolver;
 
-import io.interchange.routes.TestFileNode.InvalidTestFileException;
+import io.interchange.routetests.TestFileNode.InvalidTestFileException;
 
 /**
  * One route test file, {@code routes/tests/<route file name>.test.yaml}, as read: the route files it

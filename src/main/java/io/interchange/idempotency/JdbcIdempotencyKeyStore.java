@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>The table is created, or brought up to date, when the store starts, under an advisory lock so
  * replicas starting together do not race on the DDL.
  */
-public class JdbcKeyStore implements KeyStore {
+public class JdbcIdempotencyKeyStore implements IdempotencyKeyStore {
 
-    private static final Logger LOG = LoggerFactory.getLogger(JdbcKeyStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcIdempotencyKeyStore.class);
 
     static final String TABLE = "interchange_idempotency";
     /** Keys longer than this are stored as their SHA-256 (a B-tree entry must stay well under 2.7 kB). */
@@ -80,7 +80,7 @@ public class JdbcKeyStore implements KeyStore {
     private final DataSource dataSource;
     private final String namespace;
 
-    public JdbcKeyStore(DataSource dataSource, String namespace) {
+    public JdbcIdempotencyKeyStore(DataSource dataSource, String namespace) {
         this.dataSource = dataSource;
         this.namespace = namespace;
     }

@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -23,8 +23,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import io.interchange.InterchangeApplication;
 
-import io.interchange.routes.RouteTestFile.TestCase;
-import io.interchange.routes.TestFileNode.InvalidTestFileException;
+import io.interchange.routetests.RouteTestFile.TestCase;
+import io.interchange.routetests.TestFileNode.InvalidTestFileException;
 
 /**
  * The route test runner itself: a test file whose expectations are wrong fails, and says which case, which

@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -19,8 +19,8 @@ import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
 import org.opentest4j.AssertionFailedError;
 
-import io.interchange.routes.RouteTestFile.TestCase;
-import io.interchange.routes.TestFileNode.InvalidTestFileException;
+import io.interchange.routetests.RouteTestFile.TestCase;
+import io.interchange.routetests.TestFileNode.InvalidTestFileException;
 
 /**
  * The declarative route tests (docs/route-tests.md): every {@code routes/tests/*.test.yaml}, each case a

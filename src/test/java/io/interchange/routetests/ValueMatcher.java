@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

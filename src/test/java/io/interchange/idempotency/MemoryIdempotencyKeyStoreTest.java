@@ -6,14 +6,14 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
-import io.interchange.idempotency.KeyStore.Reservation;
+import io.interchange.idempotency.IdempotencyKeyStore.Reservation;
 
-class MemoryKeyStoreTest {
+class MemoryIdempotencyKeyStoreTest {
 
     private static final Duration LEASE = Duration.ofMinutes(2);
     private static final Duration RETENTION = Duration.ofDays(7);
 
-    private final MemoryKeyStore store = new MemoryKeyStore();
+    private final MemoryIdempotencyKeyStore store = new MemoryIdempotencyKeyStore();
 
     @Test
     void aKeyIsReservedOnceConfirmedForGoodAndReleasedOnFailure() {

@@ -9,14 +9,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The gateway's SQS mapping: String message attributes ce_*, content-type, and the 10-attribute limit. */
-class SqsMessageAttributesTest {
+class SqsCloudEventBindingTest {
 
     private final CloudEventCodec codec = new CloudEventCodec(CloudEventLimits.DEFAULT);
 
     @Test
     void mapsEveryAttributeToAStringMessageAttribute() {
         EventEnvelope event = event(1, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
-        Map<String, String> attributes = SqsMessageAttributes.binary(event, 10).orElseThrow();
+        Map<String, String> attributes = SqsCloudEventBinding.binary(event, 10).orElseThrow();
         assertThat(attributes).containsEntry("ce_specversion", "1.0").containsEntry("ce_id", "id-1")
                 .containsEntry("ce_source", "/orders").containsEntry("ce_type", "com.example.orders.order.created")
                 .containsEntry("content-type", "application/json").containsEntry("ce_ext0", "v0")
@@ -28,8 +28,8 @@ class SqsMessageAttributesTest {
     void anEventThatNeedsMoreThanTenAttributesIsWrittenStructured() {
         EventEnvelope fits = event(4, JSON);
         EventEnvelope tooMany = event(5, JSON);
-        assertThat(SqsMessageAttributes.binary(fits, 10)).get().extracting(Map::size).isEqualTo(10);
-        assertThat(SqsMessageAttributes.binary(tooMany, 10)).isEmpty();
+        assertThat(SqsCloudEventBinding.binary(fits, 10)).get().extracting(Map::size).isEqualTo(10);
+        assertThat(SqsCloudEventBinding.binary(tooMany, 10)).isEmpty();
 
         CloudEventCodec.Written written = codec.write(tooMany, HeaderBinding.SQS, ContentMode.BINARY, false, 10);
         assertThat(written.mode()).isEqualTo(ContentMode.STRUCTURED);
@@ -39,13 +39,13 @@ class SqsMessageAttributesTest {
 
     @Test
     void aLowerBudgetLeavesRoomForTheRoutesOwnAttributes() {
-        assertThat(SqsMessageAttributes.binary(event(4, JSON), 8)).isEmpty();
+        assertThat(SqsCloudEventBinding.binary(event(4, JSON), 8)).isEmpty();
     }
 
     @Test
     void anEventWithoutDataGoesStructuredBecauseAnSqsBodyIsNeverEmpty() {
         EventEnvelope empty = event(0, null);
-        assertThat(SqsMessageAttributes.binary(empty, 10)).isEmpty();
+        assertThat(SqsCloudEventBinding.binary(empty, 10)).isEmpty();
         CloudEventCodec.Written written = codec.write(empty, HeaderBinding.SQS, ContentMode.BINARY, false, 10);
         assertThat(written.mode()).isEqualTo(ContentMode.STRUCTURED);
         assertThat(written.body()).isNotEmpty();
@@ -55,7 +55,7 @@ class SqsMessageAttributesTest {
     @Test
     void dataThatIsNotTextGoesStructuredAsBase64() {
         EventEnvelope binary = event(0, new byte[] {0, 1, (byte) 0xfe});
-        assertThat(SqsMessageAttributes.binary(binary, 10)).isEmpty();
+        assertThat(SqsCloudEventBinding.binary(binary, 10)).isEmpty();
         CloudEventCodec.Written written = codec.write(binary, HeaderBinding.SQS, ContentMode.BINARY, false, 10);
         assertThat(new String(written.body(), StandardCharsets.UTF_8)).contains("\"data_base64\":\"AAH+\"");
         assertThat(codec.read(written.headers(), written.body(), HeaderBinding.SQS).event().data())
@@ -68,7 +68,7 @@ class SqsMessageAttributesTest {
         EventEnvelope inData = event(0, "nonchar \uFFFE and \uFFFF".getBytes(StandardCharsets.UTF_8));
         EventEnvelope inAttribute = event(0, "hello".getBytes(StandardCharsets.UTF_8)).withAttribute("subject", "order-\uFFFF");
         for (EventEnvelope event : java.util.List.of(inData, inAttribute)) {
-            assertThat(SqsMessageAttributes.binary(event, 10)).isEmpty();
+            assertThat(SqsCloudEventBinding.binary(event, 10)).isEmpty();
             CloudEventCodec.Written written = codec.write(event, HeaderBinding.SQS, ContentMode.BINARY, false, 10);
             assertThat(written.mode()).isEqualTo(ContentMode.STRUCTURED);
             String body = new String(written.body(), StandardCharsets.UTF_8);
@@ -80,7 +80,7 @@ class SqsMessageAttributesTest {
     @Test
     void binaryModeMessageAttributesAreReadBack() {
         EventEnvelope event = event(1, "hello".getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> received = new LinkedHashMap<>(SqsMessageAttributes.binary(event, 10).orElseThrow());
+        Map<String, Object> received = new LinkedHashMap<>(SqsCloudEventBinding.binary(event, 10).orElseThrow());
         EventEnvelope read = codec.read(received, "hello".getBytes(StandardCharsets.UTF_8), HeaderBinding.SQS).event();
         assertThat(read.attributes()).containsEntry("count", "7");
         assertThat(read.data()).isEqualTo(event.data());

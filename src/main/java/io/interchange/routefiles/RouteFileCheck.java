@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routefiles;
 
 import java.util.List;
 import java.util.Properties;

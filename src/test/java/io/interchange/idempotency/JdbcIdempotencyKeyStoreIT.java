@@ -21,10 +21,10 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.PostgresBroker;
-import io.interchange.idempotency.KeyStore.Reservation;
+import io.interchange.idempotency.IdempotencyKeyStore.Reservation;
 
 /** The PostgreSQL key store against a real server: races, leases, retention, migration. */
-class JdbcKeyStoreIT {
+class JdbcIdempotencyKeyStoreIT {
 
     private static final Duration LEASE = Duration.ofMinutes(2);
     private static final Duration RETENTION = Duration.ofDays(7);
@@ -46,8 +46,8 @@ class JdbcKeyStoreIT {
         dataSource.close();
     }
 
-    private static JdbcKeyStore store(String namespace) {
-        JdbcKeyStore store = new JdbcKeyStore(dataSource, namespace);
+    private static JdbcIdempotencyKeyStore store(String namespace) {
+        JdbcIdempotencyKeyStore store = new JdbcIdempotencyKeyStore(dataSource, namespace);
         store.migrate();
         return store;
     }
@@ -58,7 +58,7 @@ class JdbcKeyStoreIT {
         try {
             List<Future<?>> starts = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                starts.add(pool.submit(() -> new JdbcKeyStore(dataSource, "migrate").migrate()));
+                starts.add(pool.submit(() -> new JdbcIdempotencyKeyStore(dataSource, "migrate").migrate()));
             }
             for (Future<?> start : starts) {
                 start.get();
@@ -68,15 +68,15 @@ class JdbcKeyStoreIT {
         }
         // An older table without the state columns is brought up to date.
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute("ALTER TABLE " + JdbcKeyStore.TABLE + " DROP COLUMN confirmed");
+            statement.execute("ALTER TABLE " + JdbcIdempotencyKeyStore.TABLE + " DROP COLUMN confirmed");
         }
-        JdbcKeyStore store = store("migrate");
+        JdbcIdempotencyKeyStore store = store("migrate");
         assertThat(store.reserve("k", LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
     }
 
     @Test
     void eightConcurrentReserversOfTheSameKeysSeeExactlyOneWinnerPerKey() throws Exception {
-        JdbcKeyStore store = store("race");
+        JdbcIdempotencyKeyStore store = store("race");
         int keys = 300;
         AtomicInteger reserved = new AtomicInteger();
         AtomicInteger blocked = new AtomicInteger();
@@ -105,7 +105,7 @@ class JdbcKeyStoreIT {
 
     @Test
     void confirmReleaseLeaseAndRetention() throws Exception {
-        JdbcKeyStore store = store("states");
+        JdbcIdempotencyKeyStore store = store("states");
         assertThat(store.reserve("a", LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
         assertThat(store.reserve("a", LEASE, RETENTION)).isEqualTo(Reservation.IN_PROGRESS);
         store.release("a");
@@ -131,17 +131,17 @@ class JdbcKeyStoreIT {
 
     @Test
     void aVeryLongKeyIsStoredAsItsHash() {
-        JdbcKeyStore store = store("long");
+        JdbcIdempotencyKeyStore store = store("long");
         String key = "k".repeat(5000);
         assertThat(store.reserve(key, LEASE, RETENTION)).isEqualTo(Reservation.RESERVED);
         store.confirm(key);
         assertThat(store.reserve(key, LEASE, RETENTION)).isEqualTo(Reservation.CONFIRMED);
-        assertThat(JdbcKeyStore.stored(key)).startsWith("sha256:").hasSize(71);
+        assertThat(JdbcIdempotencyKeyStore.stored(key)).startsWith("sha256:").hasSize(71);
     }
 
     @Test
     void batchesFromFourReplicasInShuffledOrderSeeExactlyOneWinnerPerKeyAndNoDeadlock() throws Exception {
-        JdbcKeyStore store = store("batch-race");
+        JdbcIdempotencyKeyStore store = store("batch-race");
         int keys = 2000;
         AtomicInteger reserved = new AtomicInteger();
         AtomicInteger blocked = new AtomicInteger();
@@ -176,7 +176,7 @@ class JdbcKeyStoreIT {
 
     @Test
     void batchedConfirmReleaseAndReserveAgree() {
-        JdbcKeyStore store = store("batch-states");
+        JdbcIdempotencyKeyStore store = store("batch-states");
         String longKey = "k".repeat(5000);
         assertThat(store.reserveAll(List.of("a", "b", "c", longKey), LEASE, RETENTION))
                 .containsOnlyKeys("a", "b", "c", longKey).allSatisfy((key, outcome) -> assertThat(outcome)

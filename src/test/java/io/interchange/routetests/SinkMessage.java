@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import java.util.Base64;
 import java.util.LinkedHashMap;

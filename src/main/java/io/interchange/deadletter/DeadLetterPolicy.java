@@ -68,9 +68,9 @@ import io.interchange.security.HeaderAllowList;
  * {@code interchange_dead_letters_failed_total} counts it.
  */
 @Component("deadLetter")
-public class DeadLetterChannel implements Processor {
+public class DeadLetterPolicy implements Processor {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterChannel.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterPolicy.class);
 
     /** Longest reason or violation list carried; a failure's message can be as large as the input that caused it. */
     private static final int MAX_REASON_CHARS = 4096;
@@ -87,7 +87,7 @@ public class DeadLetterChannel implements Processor {
     private final Map<String, DeadLetterDestination> destinations = new ConcurrentHashMap<>();
     private final ObjectMapper json = new ObjectMapper();
 
-    public DeadLetterChannel(DeadLetterProperties properties, ProducerTemplate producer, MeterRegistry meters) {
+    public DeadLetterPolicy(DeadLetterProperties properties, ProducerTemplate producer, MeterRegistry meters) {
         this.properties = properties;
         this.producer = producer;
         this.meters = meters;

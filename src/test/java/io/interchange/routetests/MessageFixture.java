@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

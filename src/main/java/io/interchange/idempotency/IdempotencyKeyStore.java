@@ -10,7 +10,7 @@ import java.util.Map;
  * and then either <em>confirmed</em> (processed: duplicates are dropped until the retention ends) or
  * <em>released</em> (failed: the next delivery processes it).
  */
-public interface KeyStore {
+public interface IdempotencyKeyStore {
 
     enum Reservation {
         /** The caller owns the key and processes the event. */

@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routetests;
 
 import java.io.IOException;
 import java.lang.reflect.Constructor;
@@ -61,12 +61,12 @@ import io.interchange.bridge.sqs.SqsRejectedException;
 import io.interchange.bridge.sqs.SqsSendException;
 import io.interchange.bridge.sqs.SqsSinkAttributes;
 import io.interchange.cloudevents.HeaderBinding;
-import io.interchange.deadletter.DeadLetterChannel;
+import io.interchange.deadletter.DeadLetterPolicy;
 import io.interchange.deadletter.DeadLetterHeaders;
-import io.interchange.routes.RouteTestFile.Failure;
-import io.interchange.routes.RouteTestFile.Input;
-import io.interchange.routes.RouteTestFile.Reply;
-import io.interchange.routes.RouteTestFile.SinkBehaviour;
+import io.interchange.routetests.RouteTestFile.Failure;
+import io.interchange.routetests.RouteTestFile.Input;
+import io.interchange.routetests.RouteTestFile.Reply;
+import io.interchange.routetests.RouteTestFile.SinkBehaviour;
 import io.interchange.security.HeaderAllowList;
 import io.interchange.security.IngressHeaders;
 
@@ -281,7 +281,7 @@ final class GatewayUnderTest implements AutoCloseable {
      * wrapped so that what is sent to them reaches a mock instead, and their producers are never started.
      */
     private void interceptDeadLetters() {
-        DeadLetterChannel channel = spring.getBean(DeadLetterChannel.class);
+        DeadLetterPolicy channel = spring.getBean(DeadLetterPolicy.class);
         Set<Endpoint> destinations = new HashSet<>();
         for (RouteDefinition route : camel.getRouteDefinitions()) {
             String uri = channel.destinationOf(route.getRouteId());

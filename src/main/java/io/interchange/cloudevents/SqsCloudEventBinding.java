@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * but no character SQS takes), has no data (SQS bodies are never empty) or data that is not SQS text goes in
  * structured mode instead, where those two characters are written as JSON escapes.
  */
-public final class SqsMessageAttributes {
+public final class SqsCloudEventBinding {
 
     /** Message attributes SQS accepts on one message. */
     public static final int SQS_MAX_MESSAGE_ATTRIBUTES = 10;
@@ -24,7 +24,7 @@ public final class SqsMessageAttributes {
     /** SQS attribute names: letters, digits, underscore, hyphen and period, at most 256 characters. */
     private static final Pattern SQS_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,256}");
 
-    private SqsMessageAttributes() {
+    private SqsCloudEventBinding() {
     }
 
     /** The String message attributes of the event in binary mode, or empty when it must go structured. */

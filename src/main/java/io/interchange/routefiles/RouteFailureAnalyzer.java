@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routefiles;
 
 import java.util.ArrayList;
 import java.util.List;

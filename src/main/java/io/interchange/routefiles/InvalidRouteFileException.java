@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routefiles;
 
 /** A route file that loaded as YAML but cannot run; the message names file, line and route. */
 public class InvalidRouteFileException extends RuntimeException {

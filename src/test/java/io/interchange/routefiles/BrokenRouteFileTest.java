@@ -1,4 +1,4 @@
-package io.interchange.routes;
+package io.interchange.routefiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;

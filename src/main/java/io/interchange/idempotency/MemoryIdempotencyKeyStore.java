@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Keys in this process only: dev mode and tests. A restart forgets them; replicas do not share them. */
-public class MemoryKeyStore implements KeyStore {
+public class MemoryIdempotencyKeyStore implements IdempotencyKeyStore {
 
     private record Entry(boolean confirmed, long atNanos) {
     }
