@@ -6,10 +6,11 @@
 #
 # Usage: scripts/chaos.sh [--records 100000] [--keys 100] [--rate 0] [--outage-seconds 10]
 #                         [--directions kafka-to-rabbitmq,...] [--faults sigkill,sigterm,source-restart,sink-restart,replica]
-#                         [--write-docs]
+#                         [--write-docs | --update-docs]
 # Examples:
 #   scripts/chaos.sh --records 5000 --directions sqs-to-kafka --faults sigkill
 #   scripts/chaos.sh --write-docs        # everything at 100,000 records; the table goes into docs/guarantees.md
+#   scripts/chaos.sh --directions kafka-to-rabbitmq --faults replica --update-docs   # one row again
 # Prints the table; details per run in target/chaos/<time>.md, gateway logs in target/gateway-chaos-*.log.
 # Exit status 1 if any run lost a record, repeated more than its bound, broke a promised order, or left a consumer
 # stuck. The short form runs with the tests: ChaosSuiteIT.

@@ -53,8 +53,18 @@ public class SagaCallbackVerifier {
     private static final Set<String> COMPLETABLE = Set.of("Closing", "FailedToClose");
 
     /** What to do with a callback: run it, or answer {@code status} with {@code reason} and do nothing. */
-    public record Verdict(boolean allowed, int status, String reason) {
-        static final Verdict ALLOWED = new Verdict(true, 200, null);
+    public record Verdict(boolean allowed, int status, String reason, boolean refuseOnly) {
+        static final Verdict ALLOWED = new Verdict(true, 200, null, false);
+        /**
+         * A compensation of an LRA the coordinator is closing: Narayana 1.1 sends one when the time limit passes while
+         * a completion it gave up on keeps the LRA Closing. It may only be refused (every step's completion ran), never
+         * run: a forged one must not undo a step of a saga that is being completed.
+         */
+        static final Verdict REFUSE_ONLY = new Verdict(true, 200, null, true);
+
+        Verdict(boolean allowed, int status, String reason) {
+            this(allowed, status, reason, false);
+        }
     }
 
     private final boolean enabled;
@@ -83,6 +93,11 @@ public class SagaCallbackVerifier {
         this.checks = Timer.builder("interchange.saga.callbacks.verification")
                 .description("Time to ask the LRA coordinator for an LRA's status before running a callback")
                 .register(meters);
+    }
+
+    /** False with Camel's in-memory saga service: no coordinator, no HTTP callbacks. */
+    public boolean enabled() {
+        return enabled;
     }
 
     /** @param kind {@code compensation} or {@code completion} */
@@ -121,6 +136,9 @@ public class SagaCallbackVerifier {
         }
         String lraStatus = answer.body().strip();
         Set<String> expected = "compensation".equals(kind) ? COMPENSATABLE : COMPLETABLE;
+        if ("compensation".equals(kind) && COMPLETABLE.contains(lraStatus)) {
+            return Verdict.REFUSE_ONLY;
+        }
         if (!expected.contains(lraStatus)) {
             return refuse("lra-status", kind, lraId, "the LRA is " + printable(lraStatus) + ", not "
                     + ("compensation".equals(kind) ? "being cancelled" : "being closed"));

@@ -1,12 +1,16 @@
 package io.interchange.saga;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.saga.InMemorySagaService;
+import org.apache.camel.service.lra.LRASagaService;
 import org.apache.camel.spi.CamelContextCustomizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
@@ -25,6 +29,13 @@ public class SagaConfiguration {
     private final boolean inMemory;
 
     public SagaConfiguration(Environment environment) {
+        // Camel 4.17's circuit breaker EIP hands the saga's own exchange back to the pool with the pooled exchange
+        // factory (CAMEL-24133, fixed upstream after 4.17): the steps' breakers would wipe the order and its id.
+        if ("pooled".equalsIgnoreCase(environment.getProperty("camel.main.exchange-factory", "default"))) {
+            throw new IllegalStateException("interchange.saga.enabled is true but camel.main.exchange-factory is pooled:"
+                    + " the saga steps' circuit breakers corrupt pooled exchanges in Camel 4.17 (CAMEL-24133); use the"
+                    + " default (prototype) exchange factory");
+        }
         String service = environment.getProperty("interchange.saga.service", "lra");
         inMemory = "in-memory".equals(service);
         if (!inMemory && !"lra".equals(service)) {
@@ -52,12 +63,61 @@ public class SagaConfiguration {
         return new SagaResponses(ledger);
     }
 
+    @Bean
+    SagaOrders sagaOrders() {
+        return new SagaOrders();
+    }
+
+    /** On the coordinator's callbacks and orders: not 404 while the routes behind them have not started. */
+    @Bean
+    FilterRegistrationBean<CallbacksBeforeStartFilter> callbacksBeforeStart(CamelContext camelContext,
+            Environment environment) {
+        String callbacks = "/" + environment.getProperty("camel.lra.local-participant-context-path", "/lra-participant")
+                .replaceAll("^/+|/+$", "");
+        FilterRegistrationBean<CallbacksBeforeStartFilter> registration =
+                new FilterRegistrationBean<>(new CallbacksBeforeStartFilter(camelContext, callbacks));
+        registration.addUrlPatterns(callbacks + "/*", "/orders");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
+
+    /** Only on {@code /orders}, after authentication (an unauthenticated body is never read). */
+    @Bean
+    FilterRegistrationBean<OrderBodyLimitFilter> orderBodyLimit(OrdersProperties orders) {
+        FilterRegistrationBean<OrderBodyLimitFilter> registration =
+                new FilterRegistrationBean<>(new OrderBodyLimitFilter(orders.maxBodyBytes()));
+        registration.addUrlPatterns("/orders");
+        registration.setOrder(Ordered.LOWEST_PRECEDENCE - 100);
+        return registration;
+    }
+
+    /**
+     * camel-lra's saga service in place of camel-lra-starter's (which steps aside for a bean of this type), configured
+     * from the same {@code camel.lra.*} settings, but stopped only with the context (CAMEL-24150,
+     * {@link ContextScopedSagaServices}), and starting each LRA with the saga timeout as its time limit.
+     */
+    @Bean
+    @ConditionalOnProperty(name = "camel.lra.enabled", havingValue = "true")
+    LRASagaService lraSagaService(CamelContext camelContext, Environment environment, SagaProperties properties)
+            throws Exception {
+        ContextScopedSagaServices.Lra service = new ContextScopedSagaServices.Lra();
+        service.setTimeLimit(properties.timeout());
+        service.setCoordinatorUrl(environment.getProperty("camel.lra.coordinator-url"));
+        service.setCoordinatorContextPath(environment.getProperty("camel.lra.coordinator-context-path",
+                "/lra-coordinator"));
+        service.setLocalParticipantUrl(environment.getProperty("camel.lra.local-participant-url"));
+        service.setLocalParticipantContextPath(environment.getProperty("camel.lra.local-participant-context-path",
+                "/lra-participant"));
+        camelContext.addService(service);
+        return service;
+    }
+
     /** A hand-made saga service works only once the context also knows it as a service. */
     @Bean
     CamelContextCustomizer inMemorySagaService() {
         return camelContext -> {
             if (inMemory) {
-                InMemorySagaService service = new InMemorySagaService();
+                InMemorySagaService service = new ContextScopedSagaServices.InMemory();
                 camelContext.getRegistry().bind("inMemorySagaService", service);
                 try {
                     camelContext.addService(service);

@@ -28,6 +28,20 @@ final class ProcStats {
         return -1;
     }
 
+    /** Threads of the process, or 0 when it is gone. */
+    static int threads(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Threads:")) {
+                    return Integer.parseInt(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Gone between the listing and the read.
+        }
+        return 0;
+    }
+
     /** utime + stime of the process (all its threads) in ticks, or 0 when it is gone. */
     static long cpuTicks(long pid) {
         try {

@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.KafkaBroker;
+import io.interchange.brokers.PostgresBroker;
 import io.interchange.brokers.RabbitMqBroker;
 import io.interchange.saga.SagaBrokers;
 import io.interchange.saga.SimulatedParticipants;
@@ -54,6 +55,13 @@ final class SagaBenchmark {
     final Integer fixedRate = Integer.getInteger("bench.sagaRate");
     final int latencySeconds = Integer.getInteger("bench.sagaLatencySeconds", 20);
     final int compensations = Integer.getInteger("bench.compensations", 50);
+    /** The gateway's saga ledger: memory (one process, the default) or jdbc (PostgreSQL of the harness). */
+    final String sagaStore = System.getProperty("bench.sagaStore", "memory");
+    /**
+     * lra: the real Narayana coordinator; in-memory: Camel's in-memory saga service, no coordinator, the ceiling of the
+     * gateway's own work (it answers before the completions ran, CAMEL-24145, and keeps nothing across a restart).
+     */
+    final String sagaService = System.getProperty("bench.sagaService", "lra");
     /** Closed sagas between two failing ones in the compensation run (see compensationRun). */
     final int okBetweenFailures = 2;
 
@@ -65,6 +73,7 @@ final class SagaBenchmark {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private URI orders;
+    private String management;
     private SimulatedParticipants participants;
     /** sagaId of every saga answered 200, to check at the participants. */
     private final List<String> closedSagaIds = new ArrayList<>();
@@ -96,7 +105,7 @@ final class SagaBenchmark {
             participants = host.participants();
             Map<String, String> env = gatewayEnvironment(brokers);
             orders = URI.create("http://127.0.0.1:" + env.get("INTERCHANGE_HTTP_PORT") + "/orders");
-            String management = "http://127.0.0.1:" + env.get("INTERCHANGE_MANAGEMENT_PORT");
+            management = "http://127.0.0.1:" + env.get("INTERCHANGE_MANAGEMENT_PORT");
             List<String> command = new ArrayList<>(List.of(ChildJvm.java()));
             command.addAll(gatewayJvmOptions);
             command.addAll(List.of("-jar", jar.toString()));
@@ -140,12 +149,36 @@ final class SagaBenchmark {
         // As environment variables, the way a deployment passes them (GatewayProcess does the same).
         brokers.forEach((name, value) -> env.put(name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
         env.put("INTERCHANGE_SAGA_ENABLED", "true");
+        env.put("INTERCHANGE_SAGA_STORE", sagaStore);
+        if ("jdbc".equals(sagaStore)) {
+            PostgresBroker postgres = Brokers.postgres();
+            env.put("INTERCHANGE_DATASOURCE_URL", postgres.jdbcUrl());
+            env.put("INTERCHANGE_DATASOURCE_USERNAME", postgres.username());
+            env.put("INTERCHANGE_DATASOURCE_PASSWORD", postgres.password());
+            dropSagaTables(postgres);
+        }
+        if ("in-memory".equals(sagaService)) {
+            env.put("INTERCHANGE_SAGA_SERVICE", "in-memory");
+            env.put("CAMEL_LRA_ENABLED", "false");
+        } else if (!"lra".equals(sagaService)) {
+            throw new IllegalArgumentException("bench.sagaService must be lra or in-memory, was " + sagaService);
+        }
         // The saga routes only: the other example routes need brokers and queues this part does not set up.
         env.put("CAMEL_MAIN_ROUTESINCLUDEPATTERN", "file:routes/order-saga.yaml");
         // Fixed before the start: the coordinator calls the gateway back on its traffic port.
         env.put("INTERCHANGE_HTTP_PORT", String.valueOf(ChildJvm.freePort()));
         env.put("INTERCHANGE_MANAGEMENT_PORT", String.valueOf(ChildJvm.freePort()));
         return env;
+    }
+
+    /** Each run starts with empty saga tables, so that runs compare. */
+    private static void dropSagaTables(PostgresBroker postgres) {
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(),
+                postgres.password()); java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE IF EXISTS interchange_saga_step, interchange_saga");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("Cannot empty the saga tables: " + e.getMessage(), e);
+        }
     }
 
     /** Until the first saga closes (consumers joined, coordinator warm), then a closed-loop round not counted. */
@@ -177,7 +210,18 @@ final class SagaBenchmark {
         RabbitMqBroker rabbit = Brokers.rabbitmq();
         double loadBefore = ProcStats.loadAverage1m();
         long[] before = cpu(gateway, kafka, rabbit);
-        Phase phase = closedLoop("throughput", sagas, concurrency);
+        double callbacksBefore = callbacks();
+        int[] maxThreads = {ProcStats.threads(gateway.pid())};
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> maxThreads[0] = Math.max(maxThreads[0], ProcStats.threads(gateway.pid())),
+                0, 200, TimeUnit.MILLISECONDS);
+        Phase phase;
+        try {
+            phase = closedLoop("throughput", sagas, concurrency);
+        } finally {
+            sampler.shutdownNow();
+        }
         long[] after = cpu(gateway, kafka, rabbit);
         Map<String, Object> run = phase.summary();
         double seconds = phase.elapsedNanos / 1e9;
@@ -187,6 +231,9 @@ final class SagaBenchmark {
         run.put("benchJvmCpuMsPerSaga", BridgeBenchmark.round(millis(after[2] - before[2]) / n, 2));
         run.put("kafkaCpuMsPerSaga", BridgeBenchmark.round(millis(after[3] - before[3]) / n, 2));
         run.put("rabbitmqCpuMsPerSaga", BridgeBenchmark.round(millis(after[4] - before[4]) / n, 2));
+        // Each coordinator callback is checked with the coordinator once: the count of checks is the count of callbacks.
+        run.put("coordinatorCallbacksPerSaga", BridgeBenchmark.round((callbacks() - callbacksBefore) / n, 2));
+        run.put("gatewayMaxThreads", maxThreads[0]);
         long own = (after[1] - before[1]) + (after[2] - before[2]) + (after[3] - before[3]) + (after[4] - before[4]);
         long machine = after[0] - before[0];
         run.put("machineBusyCores", BridgeBenchmark.round(machine / (double) ProcStats.TICKS_PER_SECOND / seconds, 2));
@@ -466,6 +513,12 @@ final class SagaBenchmark {
         phase.closed().forEach(o -> closedSagaIds.add(o.sagaId()));
     }
 
+    /** The gateway's count of callbacks it checked with the coordinator so far (0 with the in-memory service). */
+    private double callbacks() {
+        Object count = gatewayMetrics(management).get("interchange_saga_callbacks_verification_seconds_count");
+        return count instanceof Number number ? number.doubleValue() : 0;
+    }
+
     /** The gateway's own saga counters (Prometheus), as a cross-check of what the clients saw. */
     private Map<String, Object> gatewayMetrics(String management) {
         Map<String, Object> metrics = new TreeMap<>();
@@ -583,6 +636,10 @@ final class SagaBenchmark {
         s.put("latencyRate", fixedRate != null ? fixedRate : "half the closed-loop throughput");
         s.put("latencySeconds", latencySeconds);
         s.put("compensations", compensations);
+        s.put("sagaStore", sagaStore + " (INTERCHANGE_SAGA_STORE" + ("jdbc".equals(sagaStore)
+                ? "; PostgreSQL of the harness, tables emptied before the run)" : ")"));
+        s.put("sagaService", "lra".equals(sagaService) ? "lra: the Narayana coordinator"
+                : "in-memory: Camel's in-memory saga service, no coordinator (the ceiling; answers before completions ran)");
         s.put("route", "routes/order-saga.yaml as shipped (order on Kafka, inventory on SQS/ElasticMQ, payment on"
                 + " RabbitMQ, shipping on Kafka; request/reply correlated by CloudEvent correlationid; Resilience4j"
                 + " breakers; config/application.yaml defaults: call timeout 5 s, saga timeout 60 s); only the saga"

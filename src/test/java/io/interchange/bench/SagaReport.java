@@ -95,6 +95,9 @@ final class SagaReport {
                 + " callback fails and the coordinator calls it again; participants must be idempotent);"
                 + " `compensate-after-completed`: a step of a closed saga asked to compensate (see bench/README.md,"
                 + " Sagas). The first 20: " + verification.get("problems"));
+        md.append(String.format("Saga service %s, saga store %s; coordinator callbacks per closed saga %s, gateway"
+                        + " threads at most %s.%n%n", settings.get("sagaService"), settings.get("sagaStore"),
+                throughput.get("coordinatorCallbacksPerSaga"), throughput.get("gatewayMaxThreads")));
         md.append(String.format("CPU per closed saga in the closed loop: gateway %s ms, benchmark JVM (coordinator,"
                         + " ElasticMQ, participants, clients) %s ms, Kafka %s ms, RabbitMQ %s ms; machine busy %s cores,"
                         + " other processes %s cores, load average before %s. Gateway: max RSS %s MiB, start to readiness"

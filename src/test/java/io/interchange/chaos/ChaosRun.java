@@ -154,10 +154,15 @@ public final class ChaosRun {
             }
             case REPLICA -> {
                 awaitDistinct(n / 4);
+                // The producer waits while the replica boots: at a high rate the first gateway would otherwise
+                // have taken every record before the group handed the replica a share.
+                producer.pause();
                 GatewayProcess replica = gateway(names, "b");
                 replica.start();
                 long joined = System.nanoTime();
-                if (!await(BOOT, () -> replica.isReady() && completed(replica) > 0)) {
+                boolean ready = await(BOOT, replica::isReady);
+                producer.resume();
+                if (!ready || !await(BOOT, () -> completed(replica) > 0)) {
                     notes.add("the second replica took no part within " + BOOT + " (ready: " + replica.isReady()
                             + "); see " + replica.log());
                     return replica;

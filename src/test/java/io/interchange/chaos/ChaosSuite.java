@@ -29,6 +29,7 @@ import io.interchange.brokers.Brokers;
  * --directions a,b    kafka-to-rabbitmq, rabbitmq-to-kafka, kafka-to-sqs, sqs-to-kafka, rabbitmq-to-sqs, sqs-to-rabbitmq
  * --faults x,y        sigkill, sigterm, source-restart, sink-restart, replica
  * --write-docs        replace the table in docs/guarantees.md
+ * --update-docs       replace only the rows of the runs made in the table of docs/guarantees.md, and say so under it
  * </pre>
  */
 public final class ChaosSuite {
@@ -48,6 +49,7 @@ public final class ChaosSuite {
         List<Direction> directions = Arrays.asList(Direction.values());
         List<Fault> faults = Arrays.asList(Fault.values());
         boolean writeDocs = false;
+        boolean updateDocs = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--records" -> records = Integer.parseInt(args[++i]);
@@ -57,6 +59,7 @@ public final class ChaosSuite {
                 case "--directions" -> directions = Arrays.stream(args[++i].split(",")).map(Direction::of).toList();
                 case "--faults" -> faults = Arrays.stream(args[++i].split(",")).map(Fault::of).toList();
                 case "--write-docs" -> writeDocs = true;
+                case "--update-docs" -> updateDocs = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; see scripts/chaos.sh");
             }
         }
@@ -95,6 +98,10 @@ public final class ChaosSuite {
         if (writeDocs) {
             writeDocs(block(command, options, took, table, results.size()));
             System.out.println("Table written to " + DOC);
+        } else if (updateDocs) {
+            Files.writeString(DOC, updated(Files.readString(DOC, StandardCharsets.UTF_8), command, results),
+                    StandardCharsets.UTF_8);
+            System.out.println("Rows updated in " + DOC);
         }
         System.out.printf("Chaos suite: %d runs, %d failed, %d min; details in %s%n", results.size(),
                 results.stream().filter(r -> !r.passed()).count(), took.toMinutes(), report);
@@ -121,6 +128,54 @@ public final class ChaosSuite {
                 options.records()), options.keys(), options.perSecond() == 0 ? " (produced as fast as the source took them)"
                         : " (produced at " + options.perSecond() + "/s)", options.outage().toSeconds(), took.toMinutes(),
                 table, END);
+    }
+
+    /**
+     * {@code doc} with the rows of {@code results} replacing those of the same direction and fault
+     * (added at the end if new), and a line naming the command and commit they came from.
+     */
+    static String updated(String doc, String command, List<ChaosResult> results) {
+        int begin = doc.indexOf(BEGIN);
+        int end = doc.indexOf(END);
+        if (begin < 0 || end < begin) {
+            throw new IllegalStateException(DOC + " has no " + BEGIN + " ... " + END + " section to update");
+        }
+        List<String> lines = new ArrayList<>(Arrays.asList(doc.substring(begin, end).split("\n", -1)));
+        int lastRow = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("| ")) {
+                lastRow = i;
+            }
+        }
+        if (lastRow < 0) {
+            throw new IllegalStateException(DOC + " has no table to update; run with --write-docs first");
+        }
+        List<String> runs = new ArrayList<>();
+        for (ChaosResult result : results) {
+            String row = result.row();
+            String key = row.substring(0, row.indexOf(" | ", row.indexOf(" | ") + 3) + 3);
+            runs.add(result.direction().id() + "/" + result.fault().id());
+            int at = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith(key)) {
+                    at = i;
+                }
+            }
+            if (at >= 0) {
+                lines.set(at, row);
+            } else {
+                lines.add(++lastRow, row);
+            }
+        }
+        String note = String.format(Locale.ROOT, "Rows %s from `%s` on %s (commit %s).", String.join(", ", runs),
+                command, LocalDate.now(), System.getProperty("chaos.commit", "unknown"));
+        int tail = lines.size();
+        while (tail > 0 && lines.get(tail - 1).isBlank()) {
+            tail--;
+        }
+        lines.add(tail, note);
+        lines.add(tail, "");
+        return doc.substring(0, begin) + String.join("\n", lines) + doc.substring(end);
     }
 
     private static void writeDocs(String block) throws Exception {

@@ -13,7 +13,10 @@ public enum Fault {
     SOURCE_RESTART("source-restart", "source broker restarted", 1),
     /** The sink broker stopped for 10 s at 30 % and started again, data kept. */
     SINK_RESTART("sink-restart", "sink broker restarted", 1),
-    /** A second gateway with the same settings joins at 25 % (rebalance, competing consumers) and leaves with SIGTERM. */
+    /**
+     * A second gateway with the same settings joins at 25 % (rebalance, competing consumers; the producer waits while
+     * it boots) and leaves with SIGTERM.
+     */
     REPLICA("replica", "2nd replica joins, leaves", 1);
 
     private final String id;

@@ -394,6 +394,10 @@ class HelmChartTest {
         Map<String, Object> service = byName(docs, "Service", coordinator);
         assertThat(labelsMatch(map(map(service, "spec"), "selector"), podLabels(deployment))).isTrue();
         Map<String, Object> gatewayEnv = new LinkedHashMap<>(env(gatewayContainer(docs)));
+        // Two to four replicas scaled by KEDA (ci/sagas-values.yaml): the saga ledger in the shared PostgreSQL.
+        assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_STORE", "jdbc");
+        assertThat(env(gatewayContainer(renderWith(List.of("--set", "saga.enabled=true")))))
+                .containsEntry("INTERCHANGE_SAGA_STORE", "memory");
         // The base URL: camel-lra appends the context path itself (with it in the URL it called .../lra-coordinator/lra-coordinator).
         assertThat(gatewayEnv).containsEntry("INTERCHANGE_SAGA_ENABLED", "true")
                 .containsEntry("INTERCHANGE_LRA_COORDINATOR_URL", "http://" + coordinator + ":8080")
@@ -801,6 +805,17 @@ class HelmChartTest {
                 Arguments.of("HPA minimum above maximum",
                         List.of("autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2"),
                         "autoscaling.minReplicas (5) is greater than autoscaling.maxReplicas (2)"),
+                Arguments.of("sagas on two replicas without the shared saga store",
+                        List.of("saga.enabled=true", "replicaCount=2"),
+                        "saga.enabled=true with replicaCount=2 needs the shared saga store: set postgresql.enabled=true"),
+                Arguments.of("sagas with the HPA without the shared saga store",
+                        List.of("saga.enabled=true", "autoscaling.enabled=true"),
+                        "saga.enabled=true with autoscaling.enabled=true needs the shared saga store"),
+                Arguments.of("sagas scaled by KEDA without the shared saga store",
+                        List.of("saga.enabled=true", "keda.enabled=true", "kafka.enabled=true", "kafka.brokers=k:9092",
+                                "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",
+                                "keda.triggers[0].topic=t", "keda.triggers[0].lagThreshold=10"),
+                        "saga.enabled=true with keda.enabled=true needs the shared saga store"),
                 Arguments.of("the HPA and KEDA at once",
                         List.of("autoscaling.enabled=true", "keda.enabled=true", "kafka.enabled=true", "kafka.brokers=k:9092",
                                 "keda.triggers[0].type=kafka", "keda.triggers[0].consumerGroup=g",

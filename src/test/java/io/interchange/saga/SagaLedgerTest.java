@@ -28,12 +28,12 @@ class SagaLedgerTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final TestClock clock = new TestClock();
 
-    private SagaLedger ledger(Duration timeout, int history) {
+    private MemorySagaLedger ledger(Duration timeout, int history) {
         return ledger(timeout, history, 1000);
     }
 
-    private SagaLedger ledger(Duration timeout, int history, int unknownHistory) {
-        return new SagaLedger(new SagaProperties(true, timeout, history, unknownHistory, Map.of()), meters, clock);
+    private MemorySagaLedger ledger(Duration timeout, int history, int unknownHistory) {
+        return new MemorySagaLedger(new SagaProperties(true, timeout, history, unknownHistory, Map.of()), meters, clock);
     }
 
     private double refused() {
@@ -42,7 +42,7 @@ class SagaLedgerTest {
 
     @Test
     void aStepWhoseCompletionRanIsNeverCompensatedByALateCancel() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-1", "o-1");
         ledger.closed("s-1");
         assertThat(ledger.claim("s-1", "order", "completion")).isTrue();
@@ -56,7 +56,7 @@ class SagaLedgerTest {
 
     @Test
     void aCompensationDuringTheCompletionFailsForALaterRetryAndRunsIfTheCompletionFailed() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-2", "o-2");
         ledger.closed("s-2");
         assertThat(ledger.claim("s-2", "inventory", "completion")).isTrue();
@@ -69,7 +69,7 @@ class SagaLedgerTest {
 
     @Test
     void aCompensatedStepIsNeverCompletedAndARepeatedCallbackDoesNothing() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-3", "o-3");
         ledger.stepStarted("s-3", "payment", "payment", "charge");
         ledger.stepEnded("s-3", "payment", "declined");
@@ -85,7 +85,7 @@ class SagaLedgerTest {
 
     @Test
     void aFailedCallbackMayRunAgain() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-4", "o-4");
         ledger.cancelled("s-4", "timeout");
         assertThat(ledger.claim("s-4", "order", "compensation")).isTrue();
@@ -95,7 +95,7 @@ class SagaLedgerTest {
 
     @Test
     void finishedSagasAreKeptForTwiceTheTimeLimitEvenBeyondTheHistory() {
-        SagaLedger ledger = ledger(Duration.ofMinutes(1), 2);
+        MemorySagaLedger ledger = ledger(Duration.ofMinutes(1), 2);
         for (int i = 0; i < 5; i++) {
             ledger.started("f-" + i, "o");
             ledger.closed("f-" + i);
@@ -112,7 +112,7 @@ class SagaLedgerTest {
 
     @Test
     void aRepeatedCallbackWhileTheFirstRunsFailsForARetryInsteadOfBeingAnsweredAsDone() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-5", "o-5");
         ledger.cancelled("s-5", "declined");
         assertThat(ledger.claim("s-5", "order", "compensation")).isTrue();
@@ -130,7 +130,7 @@ class SagaLedgerTest {
 
     @Test
     void callbacksForManyUnknownSagasKeepTheLedgerBounded() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 100);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 100);
         for (int i = 0; i < 100_000; i++) {
             String sagaId = "http://coordinator/lra-coordinator/unknown-" + i;
             // Completions never finish a saga and compensations that fail leave it FAILED: neither may stay forever.
@@ -148,7 +148,7 @@ class SagaLedgerTest {
 
     @Test
     void unknownSagasDoNotPushOutTheSagasThisGatewayStarted() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 10);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 10);
         ledger.started("mine", "o-mine");
         for (int i = 0; i < 1000; i++) {
             ledger.claim("unknown-" + i, "order", "completion");
@@ -161,7 +161,7 @@ class SagaLedgerTest {
 
     @Test
     void unknownSagasAreForgottenAfterTwiceTheTimeLimit() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(10), 200, 1000);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(10), 200, 1000);
         for (int i = 0; i < 50; i++) {
             ledger.claim("old-" + i, "order", "compensation");
             ledger.callbackEnded("old-" + i, "order", "compensation", SagaLedger.CallbackState.DONE);
@@ -177,7 +177,7 @@ class SagaLedgerTest {
 
     @Test
     void anUnknownSagaIsKeptWhileItsCallbackRunsEvenBeyondTheLimit() {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 2);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 2);
         assertThat(ledger.claim("slow", "payment", "compensation")).isTrue();
         for (int i = 0; i < 20; i++) {
             ledger.claim("other-" + i, "order", "compensation");
@@ -196,7 +196,7 @@ class SagaLedgerTest {
 
     @Test
     void concurrentCallbacksForUnknownSagasStayBoundedAndConsistent() throws Exception {
-        SagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 50);
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200, 50);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<?>> done = new ArrayList<>();
@@ -234,7 +234,7 @@ class SagaLedgerTest {
     void failedCallbacksAreCountedByKindAndParticipantFromZero() {
         SagaProperties.Participant payment = new SagaProperties.Participant(Duration.ofSeconds(5),
                 new SagaProperties.Breaker(50, 10, 5, Duration.ofSeconds(30), 2));
-        SagaLedger ledger = new SagaLedger(new SagaProperties(true, Duration.ofSeconds(60), 200, 1000,
+        MemorySagaLedger ledger = new MemorySagaLedger(new SagaProperties(true, Duration.ofSeconds(60), 200, 1000,
                 Map.of("payment", payment)), meters, clock);
         // Registered before any failure, so that an alert's increase() sees the first one.
         assertThat(failedCallbacks("compensation", "payment")).isZero();
@@ -287,5 +287,20 @@ class SagaLedgerTest {
         public Instant instant() {
             return now;
         }
+    }
+
+    @Test
+    void noStepStartsOnceTheCoordinatorCompensatesTheSagaAndTheStartedOnesAreTheOnesToUndo() {
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        ledger.started("s-begin", "o-begin");
+        assertThat(ledger.stepStarted("s-begin", "order", "order", "create")).isTrue();
+        assertThat(ledger.stepStarted("s-begin", "inventory", "inventory", "reserve")).isTrue();
+
+        // The time limit passed between two steps: the coordinator compensates what started.
+        assertThat(ledger.beginCompensation("s-begin")).containsExactly("order", "inventory");
+        assertThat(ledger.get("s-begin")).containsEntry("status", "compensating").containsEntry("reason", "timed out");
+        assertThat(ledger.stepStarted("s-begin", "payment", "payment", "charge")).as("too late to act").isFalse();
+        assertThat(ledger.startedSteps("s-begin")).containsExactly("order", "inventory");
+        assertThat(ledger.beginCompensation("s-unknown")).as("a saga the ledger does not know: ask every step").isEmpty();
     }
 }

@@ -31,8 +31,9 @@ import org.apache.camel.support.DefaultExchange;
  * <p>Failure injection per step: {@link #mode(String, Mode)} for every saga, or per order in the order's JSON,
  * e.g. {@code {"orderId":"o-1","simulate":{"payment":"fail"}}}; {@link #failCompensations} for compensations.
  * Everything that happened is in {@link #journal()}, a compensation or completion asked for again as well
- * (effect {@code compensated-again}, {@code completed-again}), and a compensation of an action already completed
- * ({@code compensate-after-completed}, answered without effect).
+ * (effect {@code compensated-again}, {@code completed-again}), a compensation of an action already completed
+ * ({@code compensate-after-completed}) and a completion of one never done or compensated
+ * ({@code complete-after-<state>}), both answered without effect.
  */
 public class SimulatedParticipants extends RouteBuilder {
 
@@ -56,6 +57,7 @@ public class SimulatedParticipants extends RouteBuilder {
         return thread;
     });
     private volatile Duration lateBy = Duration.ofSeconds(4);
+    private ProducerTemplate producer;
 
     public void mode(String participant, Mode mode) {
         modes.put(participant, mode);
@@ -143,8 +145,11 @@ public class SimulatedParticipants extends RouteBuilder {
         if (COMPLETIONS.contains(action)) {
             if (state.replace(key, "done", "completed")) {
                 journal.add(new Entry(participant, action, sagaId, orderId, "completed", Instant.now()));
-            } else if ("completed".equals(state.get(key))) {
-                journal.add(new Entry(participant, action, sagaId, orderId, "completed-again", Instant.now()));
+            } else {
+                // No effect, but journaled: a repeated completion, or one of an action never done or compensated.
+                String now = state.get(key);
+                journal.add(new Entry(participant, action, sagaId, orderId,
+                        "completed".equals(now) ? "completed-again" : "complete-after-" + now, Instant.now()));
             }
             reply(participant, correlationId, sagaId, "completed", null);
             return;
@@ -182,6 +187,14 @@ public class SimulatedParticipants extends RouteBuilder {
         }
     }
 
+    /** One template for all replies: making one per reply cost the benchmark's participants CPU for nothing. */
+    private synchronized ProducerTemplate producer() {
+        if (producer == null) {
+            producer = getContext().createProducerTemplate();
+        }
+        return producer;
+    }
+
     private void reply(String participant, String correlationId, String sagaId, String outcome, String reason) {
         try {
             Exchange reply = new DefaultExchange(getContext());
@@ -196,12 +209,7 @@ public class SimulatedParticipants extends RouteBuilder {
             String body = json.writeValueAsString(reason == null ? Map.of("outcome", outcome)
                     : Map.of("outcome", outcome, "reason", reason));
             reply.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
-            ProducerTemplate producer = getContext().createProducerTemplate();
-            try {
-                producer.send("direct:simulated-reply-" + participant, reply);
-            } finally {
-                producer.stop();
-            }
+            producer().send("direct:simulated-reply-" + participant, reply);
             if (reply.getException() != null) {
                 throw reply.getException();
             }
