@@ -4,20 +4,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.interchange.brokers.KafkaBroker;
 import io.interchange.cloudevents.TestEvents;
@@ -44,12 +41,7 @@ final class KafkaSource implements Source {
     @Override
     public void create() {
         kafka.createTopic(topic, PARTITIONS);
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
+        producer = kafka.producer(); // acks=all, so idempotent: a retry after an outage is no duplicate of ours
         admin = admin(kafka);
     }
 
@@ -74,14 +66,9 @@ final class KafkaSource implements Source {
     /** Per partition with lag: end offset, committed offset and its metadata (the source's note). */
     @Override
     public String detail() throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetAndMetadata> committed = committed(admin, group);
         StringBuilder detail = new StringBuilder();
-        for (var end : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+        for (var end : ends(admin, topic).entrySet()) {
             OffsetAndMetadata at = committed.get(end.getKey());
             if (at == null || at.offset() != end.getValue().offset()) {
                 detail.append(end.getKey()).append(": end ").append(end.getValue().offset()).append(", committed ")
@@ -93,18 +80,26 @@ final class KafkaSource implements Source {
 
     /** The group's lag over every partition of the topic: end offset minus committed offset (0 if none). */
     static long lag(Admin admin, String topic, String group) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetAndMetadata> committed = committed(admin, group);
         long lag = 0;
-        for (var end : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+        for (var end : ends(admin, topic).entrySet()) {
             OffsetAndMetadata at = committed.get(end.getKey());
             lag += end.getValue().offset() - (at == null ? 0 : at.offset());
         }
         return lag;
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> committed(Admin admin, String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+    }
+
+    private static Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends(Admin admin, String topic)
+            throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
     }
 
     static Admin admin(KafkaBroker kafka) {
