@@ -213,9 +213,16 @@ public class RabbitSourceConsumer extends DefaultConsumer {
     private void dispatch(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
         long bytes = body.length;
         held.add(1, bytes);
+        if (!running) {
+            // The client still hands out what the broker sent before the stop's cancel. Counted first, so a stop
+            // either waits for this delivery or it is put back here; never run after the connection closed, where it
+            // would reach the sink without an ack and be delivered again.
+            settle(channel, envelope.getDeliveryTag(), false, bytes);
+            return;
+        }
         // With some slack either way, so that sizes that jitter do not resubscribe on every message.
         int wanted = window.observe(bytes);
-        if (!resizePending && (wanted < prefetch * 3L / 4 || wanted >= Math.min(2L * prefetch, endpoint.getPrefetch())
+        if (running && !resizePending && (wanted < prefetch * 3L / 4 || wanted >= Math.min(2L * prefetch, endpoint.getPrefetch())
                 && wanted > prefetch)) {
             resizePending = true;
             scheduler.execute(this::resize);
@@ -272,7 +279,11 @@ public class RabbitSourceConsumer extends DefaultConsumer {
                     metrics.failed();
                     metrics.redelivered(1);
                     redeliveries.failed(identity);
-                    scheduler.schedule(() -> settle(channel, tag, false, bytes), backoff, TimeUnit.MILLISECONDS);
+                    if (running) {
+                        scheduler.schedule(() -> settle(channel, tag, false, bytes), backoff, TimeUnit.MILLISECONDS);
+                    } else {
+                        settle(channel, tag, false, bytes); // stopping: back to the queue now, for the next gateway
+                    }
                 } else {
                     consecutiveFailures.set(0);
                     redeliveries.settled(identity);
@@ -311,9 +322,18 @@ public class RabbitSourceConsumer extends DefaultConsumer {
         running = false;
         Channel ch = channel;
         if (ch != null && ch.isOpen()) {
-            // Take no more deliveries, then give those in the route a bounded time to settle.
-            ch.basicCancel(consumerTag);
-            held.awaitEmpty(endpoint.getDrainTimeoutMillis());
+            // Take no more deliveries (those the client still hands out are put back, see dispatch), then give
+            // those in the route a bounded time to settle.
+            try {
+                ch.basicCancel(consumerTag);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("Cancelling the consumer of queue '{}': {}", endpoint.getDestination(), e.getMessage());
+            }
+            if (!held.awaitEmpty(endpoint.getDrainTimeoutMillis())) {
+                LOG.warn("Route '{}': {} deliveries of queue '{}' still in the route after the drain timeout ({} ms);"
+                        + " RabbitMQ delivers them again, and those the sink took are duplicated", getRouteId(),
+                        held.messages(), endpoint.getDestination(), endpoint.getDrainTimeoutMillis());
+            }
         }
         Connection c = connection;
         if (c != null && c.isOpen()) {

@@ -33,8 +33,8 @@ import io.interchange.brokers.GatewayProperties;
 
 /**
  * The RabbitMQ component's failure paths on a real RabbitMQ server: a publish no queue is bound for
- * fails as unroutable instead of being confirmed and lost, and a delivery whose route failed is
- * requeued and delivered again instead of being acked.
+ * fails as unroutable instead of being confirmed and lost, a delivery whose route failed is
+ * requeued and delivered again instead of being acked, and a stop leaves no delivery processed and unacked.
  */
 @DirtiesContext
 @SpringBootTest(classes = InterchangeApplication.class,
@@ -160,5 +160,47 @@ class RabbitComponentIT {
         }
         camelContext.getRouteController().stopRoute("requeue-it");
         assertThat(deliveries).as("failed once, then acked").hasValue(2);
+    }
+
+    /**
+     * A stop while the client still holds deliveries it has not handed to the route (the route here runs on the
+     * client's dispatch thread, one delivery at a time): the stop returns only once every delivery the route got is
+     * acked, and nothing reaches the route after it; the rest go back to the queue for the next consumer.
+     */
+    @Test
+    void aStopAcksEveryDeliveryTheRouteGotAndNoneReachesItAfterwards() throws Exception {
+        int published = 40;
+        try (Connection connection = Brokers.rabbitmq().connect("stop-drain-it")) {
+            Channel channel = connection.createChannel();
+            channel.queueDeclare("stop-drain-it", true, false, false, null);
+            channel.queuePurge("stop-drain-it");
+            for (int i = 0; i < published; i++) {
+                channel.basicPublish("", "stop-drain-it", null, ("m-" + i).getBytes());
+            }
+        }
+        List<String> processed = java.util.Collections.synchronizedList(new ArrayList<>());
+        camelContext.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("interchange-rabbitmq:stop-drain-it").routeId("stop-drain-it").process(exchange -> {
+                    Thread.sleep(50);
+                    processed.add(exchange.getMessage().getBody(String.class));
+                });
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> processed.size() >= 3);
+
+        camelContext.getRouteController().stopRoute("stop-drain-it");
+        int atStop = processed.size();
+        Thread.sleep(1_000); // what the client still held would reach the route now
+
+        assertThat(processed).as("deliveries that reached the route after the stop returned").hasSize(atStop)
+                .doesNotHaveDuplicates();
+        assertThat(atStop).as("stopped mid-stream").isLessThan(published);
+        try (Connection connection = Brokers.rabbitmq().connect("stop-drain-it-check")) {
+            assertThat(connection.createChannel().messageCount("stop-drain-it"))
+                    .as("every delivery the route got was acked, the others are back in the queue")
+                    .isEqualTo(published - atStop);
+        }
     }
 }
