@@ -141,9 +141,28 @@ class MultiReplicaSagaIT {
                         .untilAsserted(() -> assertThat(open(participants)).as("sagas not yet ended").isEmpty());
                 // And the coordinator has ended every LRA of the run: from then on no callback can come, so the
                 // counts below are final (a retried completion may still arrive after the effects are all there).
+                // Narayana 1.1 has been seen to keep an LRA Closing, calling nobody, after the gateway answered its
+                // completion within a second (once in 1,000 sagas under CI load; its periodic recovery, every 5 s
+                // here, reads LRA records while closes remove them, and that run logged "BasicAction.restore_state -
+                // IOException"). The gateway cannot end such an LRA: it is accepted only if the shared store has
+                // every step's completion done, and only a few of them.
+                List<String> leftClosing = new ArrayList<>();
                 await().atMost(SAGA_TIMEOUT.multipliedBy(6)).pollInterval(Duration.ofSeconds(1))
-                        .untilAsserted(() -> assertThat(openLras(began))
-                                .as("LRAs of this run still open after the saga timeout").isEmpty());
+                        .untilAsserted(() -> {
+                            List<String> open = openLras(began);
+                            leftClosing.clear();
+                            for (String lra : open) {
+                                if (completedInStore(managementPorts.get(0), lra)) {
+                                    leftClosing.add(lra);
+                                }
+                            }
+                            assertThat(open).as("LRAs of this run still open after the saga timeout, other than"
+                                    + " ones left Closing by the coordinator after the gateway completed them")
+                                    .containsExactlyInAnyOrderElementsOf(leftClosing);
+                        });
+                System.out.printf("LRAs left Closing by the coordinator after every step's completion was done: %s%n",
+                        leftClosing);
+                assertThat(leftClosing).as("LRAs left Closing by the coordinator").hasSizeLessThanOrEqualTo(2);
 
                 Verdict verdict = verify(participants, answers, killedAt[0], backAt[0],
                         uid -> attempts(managementPorts.get(0), uid));
@@ -363,6 +382,24 @@ class MultiReplicaSagaIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether an open LRA ({@code "<id> <status>"}) is Closing while the store has every step's completion done. */
+    private boolean completedInStore(int managementPort, String lra) {
+        if (!lra.endsWith(" Closing")) {
+            return false;
+        }
+        String id = lra.substring(0, lra.length() - " Closing".length());
+        JsonNode saga = attempts(managementPort, id.substring(id.lastIndexOf('/') + 1));
+        if (!"completed".equals(saga.path("status").asText()) || saga.path("steps").size() != STEPS.size()) {
+            return false;
+        }
+        for (JsonNode step : saga.path("steps")) {
+            if (!"done".equals(step.path("completion").asText())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** LRAs started since {@code since} that the coordinator still has open. */
