@@ -153,10 +153,13 @@ public final class ChaosRun {
                 return null;
             }
             case REPLICA -> {
-                awaitDistinct(n / 4);
-                // The producer waits while the replica boots: at a high rate the first gateway would otherwise
-                // have taken every record before the group handed the replica a share.
+                // The producer waits at a quarter of the records while the replica boots: at a high rate the first
+                // gateway would otherwise have taken every record before the group handed the replica a share. A
+                // sink slower than the rate (SQS FIFO) leaves a backlog, drained first, so that three quarters are
+                // left to share whatever the sink's speed.
+                awaitSent(n / 4);
                 producer.pause();
+                awaitDistinct(producer.sent());
                 GatewayProcess replica = gateway(names, "b");
                 replica.start();
                 long joined = System.nanoTime();
@@ -212,6 +215,13 @@ public final class ChaosRun {
         awaitDistinct(options.records());
         if (producer.failure() != null) {
             notes.add("the producer failed: " + producer.failure());
+        }
+    }
+
+    private void awaitSent(int target) {
+        await(options.stall(), () -> producer.sent() >= target || producer.done() || producer.failure() != null);
+        if (producer.failure() != null) {
+            throw new IllegalStateException("producing the records failed", producer.failure());
         }
     }
 
