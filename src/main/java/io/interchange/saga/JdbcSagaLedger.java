@@ -46,9 +46,9 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     static final String STEPS = "interchange_saga_step";
     private static final long SCHEMA_LOCK = 0x5a6a_1ed6_e400L;
 
-    private static final String STARTED = "INSERT INTO " + SAGAS + " (saga_id, uid, order_id, status, known, started_at,"
-            + " updated_at) VALUES (?, ?, ?, 'ACTIVE', TRUE, now(), now()) ON CONFLICT (saga_id) DO UPDATE"
-            + " SET order_id = EXCLUDED.order_id, known = TRUE, updated_at = now()";
+    private static final String STARTED = "INSERT INTO " + SAGAS + " (saga_id, uid, order_id, traceparent, status, known,"
+            + " started_at, updated_at) VALUES (?, ?, ?, ?, 'ACTIVE', TRUE, now(), now()) ON CONFLICT (saga_id) DO UPDATE"
+            + " SET order_id = EXCLUDED.order_id, traceparent = EXCLUDED.traceparent, known = TRUE, updated_at = now()";
     /**
      * Only while the saga is active; FOR SHARE waits for a compensation that is deciding which steps to undo (it holds
      * the row FOR NO KEY UPDATE), so a step either starts before that decision and is compensated, or not at all.
@@ -62,6 +62,7 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     private static final String STEP_ENDED = "UPDATE " + STEPS + " SET ended_at = clock_timestamp(), error = ?"
             + " WHERE saga_id = ? AND step = ?";
     private static final String ORDER_ID = "SELECT order_id FROM " + SAGAS + " WHERE saga_id = ?";
+    private static final String TRACEPARENT = "SELECT traceparent FROM " + SAGAS + " WHERE saga_id = ?";
     private static final String CLOSED = "UPDATE " + SAGAS + " SET status = 'COMPLETED', ended_at = clock_timestamp(),"
             + " updated_at = now() WHERE saga_id = ? AND ended_at IS NULL RETURNING started_at, ended_at";
     private static final String CANCELLED = "UPDATE " + SAGAS + " SET reason = ?, updated_at = now(), status = CASE"
@@ -143,6 +144,8 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
                         + " uid VARCHAR(1024) NOT NULL, order_id VARCHAR(1024), status VARCHAR(16) NOT NULL, reason TEXT,"
                         + " known BOOLEAN NOT NULL, started_at TIMESTAMP WITH TIME ZONE NOT NULL,"
                         + " ended_at TIMESTAMP WITH TIME ZONE, updated_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+                // Added after the table first shipped: tables of older versions get it here, their sagas null.
+                statement.execute("ALTER TABLE " + SAGAS + " ADD COLUMN IF NOT EXISTS traceparent VARCHAR(55)");
                 statement.execute("CREATE INDEX IF NOT EXISTS " + SAGAS + "_uid ON " + SAGAS + " (uid)");
                 statement.execute("CREATE INDEX IF NOT EXISTS " + SAGAS + "_started ON " + SAGAS + " (started_at)");
                 statement.execute("CREATE INDEX IF NOT EXISTS " + SAGAS + "_order ON " + SAGAS + " (order_id)");
@@ -170,8 +173,8 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
     }
 
     @Override
-    public void started(String sagaId, String orderId) {
-        update(STARTED, sagaId, uid(sagaId), orderId);
+    public void started(String sagaId, String orderId, String traceparent) {
+        update(STARTED, sagaId, uid(sagaId), orderId, traceparent);
         countStarted();
     }
 
@@ -235,6 +238,19 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw failure("read the order id of", sagaId, e);
+        }
+    }
+
+    @Override
+    public String traceparent(String sagaId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(TRACEPARENT)) {
+            select.setString(1, sagaId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw failure("read the trace context of", sagaId, e);
         }
     }
 

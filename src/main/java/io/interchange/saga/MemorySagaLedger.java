@@ -65,8 +65,8 @@ public class MemorySagaLedger extends SagaLedger {
     }
 
     @Override
-    public void started(String sagaId, String orderId) {
-        sagas.put(sagaId, new Saga(sagaId, orderId, clock.instant(), false));
+    public void started(String sagaId, String orderId, String traceparent) {
+        sagas.put(sagaId, new Saga(sagaId, orderId, traceparent, clock.instant(), false));
         countStarted();
         evict();
         evictUnknown();
@@ -116,6 +116,12 @@ public class MemorySagaLedger extends SagaLedger {
     public String orderId(String sagaId) {
         Saga saga = sagas.get(sagaId);
         return saga == null ? null : saga.orderId;
+    }
+
+    @Override
+    public String traceparent(String sagaId) {
+        Saga saga = sagas.get(sagaId);
+        return saga == null ? null : saga.traceparent;
     }
 
     /** The saga closed: the coordinator now calls the completions. */
@@ -298,7 +304,7 @@ public class MemorySagaLedger extends SagaLedger {
     }
 
     private Saga saga(String sagaId) {
-        return sagas.computeIfAbsent(sagaId, id -> new Saga(id, null, clock.instant(), false));
+        return sagas.computeIfAbsent(sagaId, id -> new Saga(id, null, null, clock.instant(), false));
     }
 
     /** The saga a coordinator callback is for; one this ledger does not know is recorded as unknown (bounded). */
@@ -307,7 +313,7 @@ public class MemorySagaLedger extends SagaLedger {
         if (saga != null) {
             return saga;
         }
-        Saga fresh = new Saga(sagaId, null, clock.instant(), true);
+        Saga fresh = new Saga(sagaId, null, null, clock.instant(), true);
         saga = sagas.putIfAbsent(sagaId, fresh);
         if (saga != null) {
             return saga;
@@ -364,6 +370,7 @@ public class MemorySagaLedger extends SagaLedger {
     private static final class Saga {
         final String id;
         final String orderId;
+        final String traceparent;
         /** When it started here, or for an unknown saga when its first callback arrived. */
         final Instant started;
         /** Known only from coordinator callbacks: this gateway did not start it (or no longer remembers it). */
@@ -375,9 +382,10 @@ public class MemorySagaLedger extends SagaLedger {
         /** Removed from the ledger; a callback that still holds it must look it up again. */
         boolean evicted;
 
-        Saga(String id, String orderId, Instant started, boolean unknown) {
+        Saga(String id, String orderId, String traceparent, Instant started, boolean unknown) {
             this.id = id;
             this.orderId = orderId;
+            this.traceparent = traceparent;
             this.started = started;
             this.unknown = unknown;
         }

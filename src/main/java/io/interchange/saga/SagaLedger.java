@@ -81,8 +81,21 @@ public abstract class SagaLedger {
         }
     }
 
-    /** The gateway started a saga (its LRA id) for an order. */
-    public abstract void started(String sagaId, String orderId);
+    /** The gateway started a saga (its LRA id) for an order, with no trace context. */
+    public final void started(String sagaId, String orderId) {
+        started(sagaId, orderId, null);
+    }
+
+    /**
+     * The gateway started a saga (its LRA id) for an order.
+     *
+     * @param traceparent the W3C trace context of the span that started it, or null: the coordinator's callbacks carry
+     *                    none, and continue the saga's trace from this one ({@link #traceparent})
+     */
+    public abstract void started(String sagaId, String orderId, String traceparent);
+
+    /** The trace context the saga was started with, or null (none, or a saga no gateway recorded). */
+    public abstract String traceparent(String sagaId);
 
     /**
      * A step is about to call its participant; false (nothing recorded) once the saga is being compensated, e.g. the

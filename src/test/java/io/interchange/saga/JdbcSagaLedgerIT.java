@@ -103,6 +103,57 @@ class JdbcSagaLedgerIT {
     }
 
     @Test
+    void theTraceContextASagaStartedWithIsReadOnAnotherReplica() {
+        JdbcSagaLedger a = replica(new SimpleMeterRegistry());
+        JdbcSagaLedger b = replica(new SimpleMeterRegistry());
+        String traced = sagaId();
+        String untraced = sagaId();
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        a.started(traced, "o-traced", traceparent);
+        a.started(untraced, "o-untraced");
+
+        assertThat(b.traceparent(traced)).isEqualTo(traceparent);
+        assertThat(b.traceparent(untraced)).isNull();
+        assertThat(b.traceparent(sagaId())).as("a saga no replica recorded").isNull();
+    }
+
+    /** Tables as the release before the trace context had them: the migration adds the column, old sagas keep working. */
+    @Test
+    void tablesOfAnOlderVersionGetTheTraceContextColumnAndKeepTheirSagas() throws Exception {
+        String schema = "legacy_" + UUID.randomUUID().toString().replace("-", "");
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA " + schema);
+            statement.execute("CREATE TABLE " + schema + "." + JdbcSagaLedger.SAGAS + " (saga_id VARCHAR(1024) PRIMARY KEY,"
+                    + " uid VARCHAR(1024) NOT NULL, order_id VARCHAR(1024), status VARCHAR(16) NOT NULL, reason TEXT,"
+                    + " known BOOLEAN NOT NULL, started_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+                    + " ended_at TIMESTAMP WITH TIME ZONE, updated_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+            statement.execute("INSERT INTO " + schema + "." + JdbcSagaLedger.SAGAS + " VALUES ('http://c/lra-coordinator/old',"
+                    + " 'old', 'o-old', 'ACTIVE', NULL, TRUE, now(), NULL, now())");
+        }
+        try (HikariDataSource legacy = new HikariDataSource()) {
+            legacy.setJdbcUrl(dataSource.getJdbcUrl());
+            legacy.setUsername(dataSource.getUsername());
+            legacy.setPassword(dataSource.getPassword());
+            legacy.setSchema(schema);
+            legacy.setMaximumPoolSize(2);
+            try (JdbcSagaLedger upgraded = new JdbcSagaLedger(legacy, null, new SagaProperties(true, Duration.ofSeconds(2),
+                    200, 1000, Map.of(), SagaProperties.Store.JDBC, Duration.ofSeconds(4), Duration.ofHours(1),
+                    Duration.ofSeconds(30), Duration.ofSeconds(3)), new SimpleMeterRegistry())) {
+                assertThat(upgraded.orderId("http://c/lra-coordinator/old")).isEqualTo("o-old");
+                assertThat(upgraded.traceparent("http://c/lra-coordinator/old")).isNull();
+                String saga = sagaId();
+                String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+                upgraded.started(saga, "o-new", traceparent);
+                assertThat(upgraded.traceparent(saga)).isEqualTo(traceparent);
+            }
+        } finally {
+            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+                statement.execute("DROP SCHEMA " + schema + " CASCADE");
+            }
+        }
+    }
+
+    @Test
     void aSagaWhoseReplicaDiedBeforeRecordingTheCloseIsCompletedByItsCompletionsOnAnotherReplica() {
         SimpleMeterRegistry metersB = new SimpleMeterRegistry();
         JdbcSagaLedger dead = replica(new SimpleMeterRegistry());

@@ -41,6 +41,20 @@ class SagaLedgerTest {
     }
 
     @Test
+    void aSagaKeepsTheTraceContextItWasStartedWith() {
+        MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        ledger.started("s-traced", "o-traced", traceparent);
+        ledger.started("s-untraced", "o-untraced");
+
+        assertThat(ledger.traceparent("s-traced")).isEqualTo(traceparent);
+        assertThat(ledger.traceparent("s-untraced")).isNull();
+        assertThat(ledger.traceparent("s-never-started")).isNull();
+        ledger.beginCompensation("s-unknown");
+        assertThat(ledger.traceparent("s-unknown")).as("known only from a callback").isNull();
+    }
+
+    @Test
     void aStepWhoseCompletionRanIsNeverCompensatedByALateCancel() {
         MemorySagaLedger ledger = ledger(Duration.ofSeconds(60), 200);
         ledger.started("s-1", "o-1");
