@@ -72,13 +72,29 @@ public class SagaConfiguration {
     @Bean
     FilterRegistrationBean<CallbacksBeforeStartFilter> callbacksBeforeStart(CamelContext camelContext,
             Environment environment) {
-        String callbacks = "/" + environment.getProperty("camel.lra.local-participant-context-path", "/lra-participant")
-                .replaceAll("^/+|/+$", "");
+        String callbacks = callbacks(environment);
         FilterRegistrationBean<CallbacksBeforeStartFilter> registration =
                 new FilterRegistrationBean<>(new CallbacksBeforeStartFilter(camelContext, callbacks));
         registration.addUrlPatterns(callbacks + "/*", "/orders");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
+    }
+
+    /** On the coordinator's callbacks, once they are let through: their trace context, from the saga ledger. */
+    @Bean
+    @ConditionalOnProperty(name = "interchange.tracing.enabled", havingValue = "true")
+    FilterRegistrationBean<SagaCallbackTraceFilter> sagaCallbackTrace(SagaLedger ledger, Environment environment) {
+        FilterRegistrationBean<SagaCallbackTraceFilter> registration =
+                new FilterRegistrationBean<>(new SagaCallbackTraceFilter(ledger));
+        registration.addUrlPatterns(callbacks(environment) + "/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        return registration;
+    }
+
+    /** The path of camel-lra's callbacks, {@code /lra-participant} unless configured otherwise. */
+    private static String callbacks(Environment environment) {
+        return "/" + environment.getProperty("camel.lra.local-participant-context-path", "/lra-participant")
+                .replaceAll("^/+|/+$", "");
     }
 
     /** Only on {@code /orders}, after authentication (an unauthenticated body is never read). */

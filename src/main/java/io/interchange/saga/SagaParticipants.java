@@ -31,6 +31,8 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
+import io.interchange.observability.TraceContext;
+
 /**
  * Request/reply with the saga participants over the brokers. A call publishes a request CloudEvent
  * through the route {@code direct:saga-request-<participant>} (which writes it in the broker's binding
@@ -78,11 +80,17 @@ public class SagaParticipants {
     public record Reply(String outcome, String reason) {
     }
 
-    /** Starts tracking the saga that the exchange's saga EIP just began. */
+    /**
+     * Starts tracking the saga that the exchange's saga EIP just began, with the exchange's trace context (with tracing
+     * on, that of the saga route's span): the coordinator's callbacks carry none, and take this one from the ledger on
+     * whichever replica they reach ({@link SagaCallbackTraceFilter}).
+     */
     public void started(Exchange exchange) {
         String sagaId = sagaId(exchange);
         exchange.setProperty("sagaId", sagaId);
-        ledger.started(sagaId, exchange.getProperty("orderId", String.class));
+        String traceparent = exchange.getMessage().getHeader(TraceContext.TRACEPARENT, String.class);
+        ledger.started(sagaId, exchange.getProperty("orderId", String.class),
+                TraceContext.isValid(traceparent) ? traceparent : null);
     }
 
     /** A saga step: the participant's action, failing the exchange (so the saga compensates) unless it was done. */
@@ -94,8 +102,8 @@ public class SagaParticipants {
             throw new ParticipantFailedException(participant, action, "the saga is being compensated");
         }
         try {
-            Reply reply = await(send(sagaId, orderId, participant, action, exchange.getProperty("order", String.class)),
-                    participant, action);
+            Reply reply = await(send(exchange, sagaId, orderId, participant, action,
+                    exchange.getProperty("order", String.class)), participant, action);
             if (!"done".equals(reply.outcome())) {
                 throw new ParticipantFailedException(participant, action,
                         reply.reason() != null ? reply.reason() : reply.outcome());
@@ -157,8 +165,8 @@ public class SagaParticipants {
             if (!ledger.claim(sagaId, step, "compensation")) {
                 continue; // done already, or refused (its completion ran)
             }
-            Reply reply = awaitCallback(sagaId, step, action, "compensation", () -> send(sagaId, orderId, step, action,
-                    callbackData(orderId)));
+            Reply reply = awaitCallback(sagaId, step, action, "compensation", () -> send(exchange, sagaId, orderId, step,
+                    action, callbackData(orderId)));
             ledger.callbackEnded(sagaId, step, "compensation", switch (reply.outcome()) {
                 case "nothing-to-compensate" -> SagaLedger.CallbackState.NOTHING_TO_DO;
                 default -> SagaLedger.CallbackState.DONE;
@@ -195,7 +203,8 @@ public class SagaParticipants {
             try {
                 claimed = ledger.claim(sagaId, step.getKey(), "completion");
                 if (claimed) {
-                    sent.put(step.getKey(), send(sagaId, orderId, step.getKey(), step.getValue(), callbackData(orderId)));
+                    sent.put(step.getKey(), send(exchange, sagaId, orderId, step.getKey(), step.getValue(),
+                            callbackData(orderId)));
                 }
             } catch (RuntimeException e) {
                 if (claimed) {
@@ -346,8 +355,14 @@ public class SagaParticipants {
         }
     }
 
-    /** Publishes a request; the future completes with the participant's reply (on any replica's reply consumer). */
-    private CompletableFuture<Reply> send(String sagaId, String orderId, String participant, String action, String data) {
+    /**
+     * Publishes a request; the future completes with the participant's reply (on any replica's reply consumer). The
+     * request is an exchange of its own, so it takes the trace context of the step or callback that sends it
+     * ({@code cause}; with tracing on, that of the step's span): its spans, the participant's and the reply's are then
+     * in the saga's trace rather than each request starting one.
+     */
+    private CompletableFuture<Reply> send(Exchange cause, String sagaId, String orderId, String participant,
+            String action, String data) {
         String id = UUID.randomUUID().toString();
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         reply.whenComplete((r, e) -> pending.remove(id));
@@ -365,6 +380,14 @@ public class SagaParticipants {
         if (orderId != null) {
             headers.put("ce-subject", orderId);
             headers.put("ce-partitionkey", orderId);
+        }
+        String traceparent = cause.getMessage().getHeader(TraceContext.TRACEPARENT, String.class);
+        if (TraceContext.isValid(traceparent)) {
+            headers.put(TraceContext.TRACEPARENT, traceparent);
+            String tracestate = cause.getMessage().getHeader(TraceContext.TRACESTATE, String.class);
+            if (tracestate != null) {
+                headers.put(TraceContext.TRACESTATE, tracestate);
+            }
         }
         request.getMessage().setHeaders(headers);
         request.getMessage().setBody(data == null ? "{}".getBytes(StandardCharsets.UTF_8)
