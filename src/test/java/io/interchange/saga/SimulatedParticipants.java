@@ -117,28 +117,31 @@ public class SimulatedParticipants extends RouteBuilder {
         String action = type.substring(("io.interchange.saga." + participant + ".").length(), type.lastIndexOf('.'));
         String sagaId = exchange.getMessage().getHeader("ce-sagaid", String.class);
         String correlationId = exchange.getMessage().getHeader("ce-correlationid", String.class);
+        // Replies continue the request's trace, as a traced participant's would (with tracing on, the trace context of
+        // this participant's span; else the gateway's request's, if it had one).
+        String traceparent = exchange.getMessage().getHeader("traceparent", String.class);
         JsonNode data = json.readTree(exchange.getMessage().getBody(byte[].class));
         String orderId = data.path("orderId").asText(null);
         String key = sagaId + "|" + participant;
 
         if (COMPENSATIONS.contains(action) && failingCompensations.contains(participant)) {
             journal.add(new Entry(participant, action, sagaId, orderId, "compensation-failed", Instant.now()));
-            reply(participant, correlationId, sagaId, "failed", "simulated compensation failure");
+            reply(participant, correlationId, sagaId, traceparent, "failed", "simulated compensation failure");
             return;
         }
         if (COMPENSATIONS.contains(action)) {
             String before = state.putIfAbsent(key, "never-done");
             if (before == null || "never-done".equals(before)) {
                 journal.add(new Entry(participant, action, sagaId, orderId, "nothing-to-compensate", Instant.now()));
-                reply(participant, correlationId, sagaId, "nothing-to-compensate", null);
+                reply(participant, correlationId, sagaId, traceparent, "nothing-to-compensate", null);
             } else if (state.replace(key, "done", "compensated")) {
                 journal.add(new Entry(participant, action, sagaId, orderId, "compensated", Instant.now()));
-                reply(participant, correlationId, sagaId, "compensated", null);
+                reply(participant, correlationId, sagaId, traceparent, "compensated", null);
             } else {
                 // No effect, but journaled: a repeated compensation, or one of an action already completed.
                 String effect = "compensated".equals(before) ? "compensated-again" : "compensate-after-" + before;
                 journal.add(new Entry(participant, action, sagaId, orderId, effect, Instant.now()));
-                reply(participant, correlationId, sagaId, "compensated", null);
+                reply(participant, correlationId, sagaId, traceparent, "compensated", null);
             }
             return;
         }
@@ -151,7 +154,7 @@ public class SimulatedParticipants extends RouteBuilder {
                 journal.add(new Entry(participant, action, sagaId, orderId,
                         "completed".equals(now) ? "completed-again" : "complete-after-" + now, Instant.now()));
             }
-            reply(participant, correlationId, sagaId, "completed", null);
+            reply(participant, correlationId, sagaId, traceparent, "completed", null);
             return;
         }
 
@@ -162,13 +165,13 @@ public class SimulatedParticipants extends RouteBuilder {
         }
         if (mode == Mode.FAIL) {
             journal.add(new Entry(participant, action, sagaId, orderId, "failed", Instant.now()));
-            reply(participant, correlationId, sagaId, "failed", "simulated failure");
+            reply(participant, correlationId, sagaId, traceparent, "failed", "simulated failure");
             return;
         }
         String before = state.putIfAbsent(key, "done");
         if (before != null) {
             // A redelivered request (done already) or one after its compensation (never-done): act not again.
-            reply(participant, correlationId, sagaId, "done".equals(before) ? "done" : "failed",
+            reply(participant, correlationId, sagaId, traceparent, "done".equals(before) ? "done" : "failed",
                     "done".equals(before) ? null : "saga already compensated");
             return;
         }
@@ -177,13 +180,13 @@ public class SimulatedParticipants extends RouteBuilder {
             case TIMEOUT -> {
                 // did the work, never answers
             }
-            case LATE -> later.schedule(() -> reply(participant, correlationId, sagaId, "done", null),
+            case LATE -> later.schedule(() -> reply(participant, correlationId, sagaId, traceparent, "done", null),
                     lateBy.toMillis(), TimeUnit.MILLISECONDS);
             case TWICE -> {
-                reply(participant, correlationId, sagaId, "done", null);
-                reply(participant, correlationId, sagaId, "done", null);
+                reply(participant, correlationId, sagaId, traceparent, "done", null);
+                reply(participant, correlationId, sagaId, traceparent, "done", null);
             }
-            default -> reply(participant, correlationId, sagaId, "done", null);
+            default -> reply(participant, correlationId, sagaId, traceparent, "done", null);
         }
     }
 
@@ -195,7 +198,8 @@ public class SimulatedParticipants extends RouteBuilder {
         return producer;
     }
 
-    private void reply(String participant, String correlationId, String sagaId, String outcome, String reason) {
+    private void reply(String participant, String correlationId, String sagaId, String traceparent, String outcome,
+            String reason) {
         try {
             Exchange reply = new DefaultExchange(getContext());
             reply.getMessage().setHeader("ce-specversion", "1.0");
@@ -206,6 +210,9 @@ public class SimulatedParticipants extends RouteBuilder {
             reply.getMessage().setHeader("ce-datacontenttype", "application/json");
             reply.getMessage().setHeader("ce-correlationid", correlationId);
             reply.getMessage().setHeader("ce-sagaid", sagaId);
+            if (traceparent != null) {
+                reply.getMessage().setHeader("traceparent", traceparent);
+            }
             String body = json.writeValueAsString(reason == null ? Map.of("outcome", outcome)
                     : Map.of("outcome", outcome, "reason", reason));
             reply.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
