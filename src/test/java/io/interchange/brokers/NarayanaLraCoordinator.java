@@ -8,6 +8,7 @@ import com.arjuna.ats.arjuna.recovery.RecoveryManager;
 import com.arjuna.ats.internal.arjuna.recovery.PeriodicRecovery;
 import com.arjuna.common.internal.util.propertyservice.BeanPopulator;
 import io.narayana.lra.LRAData;
+import io.undertow.Undertow;
 import io.narayana.lra.coordinator.api.Coordinator;
 import io.narayana.lra.coordinator.domain.model.LongRunningAction;
 import io.narayana.lra.coordinator.internal.Implementations;
@@ -95,7 +96,11 @@ public final class NarayanaLraCoordinator {
             recoveryModule.recover();
             rearmTimeLimits(LRARecoveryModule.getService());
 
-            server.start();
+            // The coordinator calls each participant from the thread of the close or cancel it serves and waits up
+            // to 2 s for it, while the gateway asks it for the LRA's status before running the callback. Undertow's
+            // default of 8 workers per core (16 here) starves those status requests once 16 closes are waiting;
+            // the coordinator as shipped (Quarkus) has at least 200 workers.
+            server.start(Undertow.builder().addHttpListener(port, "127.0.0.1").setWorkerThreads(200));
             server.deploy(CoordinatorApplication.class);
         } catch (RuntimeException e) {
             stopQuietly(server);
