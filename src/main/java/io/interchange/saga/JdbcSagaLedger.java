@@ -230,27 +230,24 @@ public class JdbcSagaLedger extends SagaLedger implements AutoCloseable {
 
     @Override
     public String orderId(String sagaId) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(ORDER_ID)) {
-            select.setString(1, sagaId);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? row.getString(1) : null;
-            }
-        } catch (SQLException e) {
-            throw failure("read the order id of", sagaId, e);
-        }
+        return column(ORDER_ID, sagaId, "read the order id of");
     }
 
     @Override
     public String traceparent(String sagaId) {
+        return column(TRACEPARENT, sagaId, "read the trace context of");
+    }
+
+    /** The one column {@code select} reads from the saga's row, or null when there is no row. */
+    private String column(String select, String sagaId, String what) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(TRACEPARENT)) {
-            select.setString(1, sagaId);
-            try (ResultSet row = select.executeQuery()) {
+                PreparedStatement statement = connection.prepareStatement(select)) {
+            statement.setString(1, sagaId);
+            try (ResultSet row = statement.executeQuery()) {
                 return row.next() ? row.getString(1) : null;
             }
         } catch (SQLException e) {
-            throw failure("read the trace context of", sagaId, e);
+            throw failure(what, sagaId, e);
         }
     }
 
