@@ -348,16 +348,21 @@ public class KafkaSourceConsumer extends DefaultConsumer {
 
         private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress p) {
             p.dispatched(record.offset());
-            long bytes = size(record);
-            window.add(1, bytes);
             metrics.received();
             Exchange exchange = createExchange(false);
             Message message = exchange.getMessage();
             message.setBody(record.value());
             IngressHeaders.Admission admission = endpoint.ingress().admit(message);
+            // The window counts the record's bytes, headers included; one pass over the headers does both.
+            long size = record.value() == null ? 0 : record.value().length;
             for (Header header : record.headers()) {
-                admission.putText(header.key(), header.value());
+                String key = header.key();
+                byte[] value = header.value();
+                size += key.length() + (value == null ? 0 : value.length);
+                admission.putText(key, value);
             }
+            long bytes = size;
+            window.add(1, bytes);
             admission.finish(exchange);
             message.setHeader(KafkaConstants.TOPIC, record.topic());
             message.setHeader(KafkaConstants.PARTITION, record.partition());
@@ -477,14 +482,6 @@ public class KafkaSourceConsumer extends DefaultConsumer {
                     }
                 }
             }
-        }
-
-        private long size(ConsumerRecord<String, byte[]> record) {
-            long size = record.value() == null ? 0 : record.value().length;
-            for (Header header : record.headers()) {
-                size += header.key().length() + (header.value() == null ? 0 : header.value().length);
-            }
-            return size;
         }
 
         /** Up to 100 ms (failures and commits still get their turn), until the window is half empty. */
