@@ -40,6 +40,8 @@ public final class CloudEventAttributes {
     /** Prefix of the neutral headers: {@code ce-id}, {@code ce-source}, ... */
     public static final String HEADER_PREFIX = "ce-";
 
+    private static final PrefixedNames NEUTRAL_NAMES = new PrefixedNames(HEADER_PREFIX);
+
     /** Set on the dead-letter message: the violations of an invalid event, separated by "; ". */
     public static final String VIOLATIONS_HEADER = "interchange-ce-violations";
 
@@ -47,7 +49,7 @@ public final class CloudEventAttributes {
     }
 
     public static String header(String attribute) {
-        return HEADER_PREFIX + attribute;
+        return NEUTRAL_NAMES.of(attribute);
     }
 
     /** The attribute a neutral header carries, or null when the header is not one. */

@@ -104,7 +104,15 @@ public final class CloudEventCodec {
      */
     public Written write(EventEnvelope event, HeaderBinding binding, ContentMode mode, boolean impliedJson,
             int sqsMaxAttributes) {
-        validator.requireValid(event);
+        return write(event, binding, mode, impliedJson, sqsMaxAttributes, true);
+    }
+
+    /** {@code validate} false: the event is one this codec validated already and nobody changed since. */
+    public Written write(EventEnvelope event, HeaderBinding binding, ContentMode mode, boolean impliedJson,
+            int sqsMaxAttributes, boolean validate) {
+        if (validate) {
+            validator.requireValid(event);
+        }
         if (mode == ContentMode.BINARY) {
             EventEnvelope binary = impliedJson && event.dataContentType() == null
                     ? event.withAttribute(CloudEventAttributes.DATACONTENTTYPE, "application/json") : event;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import io.interchange.observability.TraceContext;
@@ -25,6 +26,12 @@ public final class CloudEventValidator {
     private static final Pattern RFC3339 = Pattern.compile(
             "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
     /** W3C Trace Context, version 00 layout; version ff is invalid. */
+    /**
+     * Sources that parsed as URI references: a stream has a few, and parsing one per event was a visible part of
+     * the read cost. Bounded, so a producer sending ever new sources only costs the parse.
+     */
+    private static final int MAX_REMEMBERED_SOURCES = 1024;
+    private static final Map<String, Boolean> VALID_SOURCES = new ConcurrentHashMap<>();
     private final CloudEventLimits limits;
     private final StructuredJsonFormat json;
 
@@ -94,8 +101,12 @@ public final class CloudEventValidator {
             violations.add("specversion must be '1.0', was '" + shorten(specversion) + "'");
         }
         String source = string(attributes, CloudEventAttributes.SOURCE);
-        if (source != null && !source.isEmpty()) {
-            uriProblem(source).ifPresent(p -> violations.add("source '" + shorten(source)
+        if (source != null && !source.isEmpty() && !VALID_SOURCES.containsKey(source)) {
+            Optional<String> problem = uriProblem(source);
+            if (problem.isEmpty() && VALID_SOURCES.size() < MAX_REMEMBERED_SOURCES) {
+                VALID_SOURCES.put(source, Boolean.TRUE);
+            }
+            problem.ifPresent(p -> violations.add("source '" + shorten(source)
                     + "' is not a URI-reference: " + p));
         }
         for (String optional : List.of(CloudEventAttributes.DATACONTENTTYPE, CloudEventAttributes.DATASCHEMA,
@@ -129,7 +140,8 @@ public final class CloudEventValidator {
         if (contentType == null || contentType.isEmpty()) {
             return;
         }
-        if (!MediaTypes.isSyntacticallyValid(contentType)) {
+        MediaTypes.Facts facts = MediaTypes.facts(contentType);
+        if (!facts.valid()) {
             violations.add("datacontenttype '" + shorten(contentType) + "' is not a media type (RFC 2046 type/subtype)");
             return;
         }
@@ -137,10 +149,10 @@ public final class CloudEventValidator {
         if (data == null) {
             return;
         }
-        if (MediaTypes.isJson(contentType)) {
+        if (facts.json()) {
             json.jsonProblem(data).ifPresent(p -> violations.add("data is not valid JSON although datacontenttype is '"
                     + shorten(contentType) + "': " + p));
-        } else if (MediaTypes.declaresUtf8(contentType) && StructuredJsonFormat.utf8(data).isEmpty()) {
+        } else if (facts.declaresUtf8() && StructuredJsonFormat.utf8(data).isEmpty()) {
             violations.add("data is not valid UTF-8 although datacontenttype '" + shorten(contentType) + "' declares it");
         }
     }

@@ -27,6 +27,7 @@ public class CloudEventsProducer extends DefaultProducer {
     public static final String MODE_PROPERTY = "InterchangeCloudEventMode";
     /** Exchange property: a structured event had JSON data and no datacontenttype. */
     static final String IMPLIED_JSON_PROPERTY = "InterchangeCloudEventImpliedJson";
+    static final String VALIDATED_PROPERTY = "InterchangeCloudEventValidated";
 
     private final CloudEventsEndpoint endpoint;
     private final CloudEventCodec codec;
@@ -138,13 +139,14 @@ public class CloudEventsProducer extends DefaultProducer {
 
     private void write(Exchange exchange) {
         Message message = exchange.getMessage();
-        EventEnvelope event = startingTrace(neutral(message), message);
+        EventEnvelope validated = unchangedSinceValidated(exchange, message);
+        EventEnvelope event = startingTrace(validated != null ? validated : neutral(message), message);
         HeaderBinding binding = endpoint.headerBinding();
         // On SQS the hop's trace context (traceparent, tracestate) takes message attributes of the ten as well.
         int traceAttributes = binding == HeaderBinding.SQS ? traceHeaders(message) : 0;
         CloudEventCodec.Written written = codec.write(event, binding, endpoint.contentMode(),
                 Boolean.TRUE.equals(exchange.getProperty(IMPLIED_JSON_PROPERTY, Boolean.class)),
-                endpoint.getMaxMessageAttributes() - traceAttributes);
+                endpoint.getMaxMessageAttributes() - traceAttributes, event != validated);
         removeHeaders(message, h -> CloudEventAttributes.isAttributeHeader(h) || CloudEventCodec.isBindingHeader(h));
         message.getHeaders().putAll(written.headers());
         message.setBody(written.body());
@@ -205,6 +207,40 @@ public class CloudEventsProducer extends DefaultProducer {
         event.attributes().forEach((name, value) -> message.setHeader(CloudEventAttributes.header(name), value));
         message.setBody(event.data());
         message.getExchange().setProperty(BridgeHeaders.EVENT_IDENTITY, identity(event));
+        message.getExchange().setProperty(VALIDATED_PROPERTY, event);
+    }
+
+    /**
+     * The event a read or wrap step validated, if the message still carries exactly it: every attribute header
+     * holds the very value that step set, no attribute header was added or removed, the body is the same array.
+     * A write step then skips rebuilding and validating it again. Any change a route made (a header set, even to
+     * an equal value, a new body) takes the full path.
+     */
+    static EventEnvelope unchangedSinceValidated(Exchange exchange, Message message) {
+        if (!(exchange.getProperty(VALIDATED_PROPERTY) instanceof EventEnvelope event)) {
+            return null;
+        }
+        Object body = message.getBody();
+        if (event.data() == null ? body != null && !(body instanceof byte[] bytes && bytes.length == 0)
+                : body != event.data()) {
+            return null;
+        }
+        Map<String, Object> headers = message.getHeaders();
+        int attributeHeaders = 0;
+        for (String header : headers.keySet()) {
+            if (CloudEventAttributes.isAttributeHeader(header)) {
+                attributeHeaders++;
+            }
+        }
+        if (attributeHeaders != event.attributes().size()) {
+            return null;
+        }
+        for (Map.Entry<String, Object> attribute : event.attributes().entrySet()) {
+            if (headers.get(CloudEventAttributes.header(attribute.getKey())) != attribute.getValue()) {
+                return null;
+            }
+        }
+        return event;
     }
 
     private static String identity(EventEnvelope event) {

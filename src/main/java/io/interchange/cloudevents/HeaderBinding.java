@@ -39,6 +39,7 @@ public class HeaderBinding {
     private final List<String> readPrefixes;
     private final String contentTypeHeader;
     private final boolean nativeTypes;
+    private final PrefixedNames names;
 
     HeaderBinding(String name, String prefix, List<String> alternativePrefixes, String contentTypeHeader,
             boolean nativeTypes) {
@@ -50,6 +51,7 @@ public class HeaderBinding {
         this.readPrefixes = List.copyOf(prefixes);
         this.contentTypeHeader = contentTypeHeader;
         this.nativeTypes = nativeTypes;
+        this.names = new PrefixedNames(prefix);
     }
 
     public static HeaderBinding named(String name) {
@@ -67,7 +69,7 @@ public class HeaderBinding {
     }
 
     public String headerName(String attribute) {
-        return prefix + attribute;
+        return names.of(attribute);
     }
 
     public String contentTypeHeader() {
@@ -217,7 +219,7 @@ public class HeaderBinding {
             if (attribute.equals(CloudEventAttributes.DATACONTENTTYPE)) {
                 headers.put(contentTypeHeader, value.toString());
             } else {
-                headers.put(prefix + attribute, nativeTypes && (value instanceof Integer || value instanceof Boolean)
+                headers.put(names.of(attribute), nativeTypes && (value instanceof Integer || value instanceof Boolean)
                         ? value : value.toString());
             }
         });

@@ -1,6 +1,8 @@
 package io.interchange.cloudevents;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** What a content type says about a CloudEvent message and its data. */
@@ -15,7 +17,27 @@ final class MediaTypes {
     private static final Pattern MEDIA_TYPE = Pattern.compile(
             "[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}(\\s*;.*)?", Pattern.DOTALL);
 
+    /** What the validator asks of a content type, per distinct content type (a stream uses one or a few). */
+    record Facts(boolean valid, boolean json, boolean declaresUtf8) {
+    }
+
+    /** Bounded, so distinct content types from a hostile producer cost only the uncached checks. */
+    private static final int MAX_REMEMBERED = 256;
+    private static final Map<String, Facts> FACTS = new ConcurrentHashMap<>();
+
     private MediaTypes() {
+    }
+
+    static Facts facts(String contentType) {
+        Facts facts = FACTS.get(contentType);
+        if (facts == null) {
+            boolean valid = isSyntacticallyValid(contentType);
+            facts = new Facts(valid, valid && isJson(contentType), valid && declaresUtf8(contentType));
+            if (FACTS.size() < MAX_REMEMBERED) {
+                FACTS.put(contentType, facts);
+            }
+        }
+        return facts;
     }
 
     static boolean isSyntacticallyValid(String contentType) {

@@ -43,6 +43,16 @@ class CloudEventStepsRouteTest {
                         .to("interchange-cloudevents:write?binding=amqp")
                         .process(e -> sinkAttempts.incrementAndGet())
                         .to("mock:amqp");
+                from("direct:changed-between").routeId("changed-between")
+                        .to("interchange-cloudevents:read")
+                        .choice()
+                            .when(header("change").isEqualTo("time")).setHeader("ce-time", constant("yesterday"))
+                            .when(header("change").isEqualTo("extension")).setHeader("ce-Bad_Name", constant("x"))
+                            .when(header("change").isEqualTo("removed")).removeHeader("ce-source")
+                            .when(header("change").isEqualTo("body")).setBody(constant("not json"))
+                        .end()
+                        .to("interchange-cloudevents:write?binding=amqp")
+                        .to("mock:changed");
                 from("direct:kafka-to-sqs").routeId("kafka-to-sqs")
                         .to("interchange-cloudevents:read")
                         .to("interchange-cloudevents:write?binding=sqs&mode=binary")
@@ -119,6 +129,28 @@ class CloudEventStepsRouteTest {
                 .containsEntry("content-type", MediaTypes.STRUCTURED_JSON).containsEntry("traceparent", PRODUCER_TRACE);
         assertThat(new String(sqs.getReceivedExchanges().get(1).getMessage().getBody(byte[].class), StandardCharsets.UTF_8))
                 .contains("\"traceparent\":\"" + PRODUCER_TRACE + "\"");
+    }
+
+    @Test
+    void aWriteValidatesAgainWhatARouteChangedAfterTheRead() throws Exception {
+        MockEndpoint changed = camel.getEndpoint("mock:changed", MockEndpoint.class);
+        MockEndpoint deadLetter = camel.getEndpoint("mock:dead-letter", MockEndpoint.class);
+        for (String change : List.of("time", "extension", "removed", "body")) {
+            Map<String, Object> headers = MalformedEvents.validKafkaHeaders("c-" + change);
+            headers.put("change", change);
+            producer.sendBodyAndHeaders("direct:changed-between", MalformedEvents.validData("c-" + change), headers);
+        }
+        // Unchanged, the event the read step validated is written as it is.
+        producer.sendBodyAndHeaders("direct:changed-between", MalformedEvents.validData("c-none"),
+                MalformedEvents.validKafkaHeaders("c-none"));
+
+        assertThat(deadLetter.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("change"))
+                .containsExactly("time", "extension", "removed", "body");
+        assertThat(deadLetter.getReceivedExchanges()).extracting(e -> e.getMessage()
+                .getHeader(CloudEventAttributes.VIOLATIONS_HEADER, String.class))
+                .allSatisfy(violations -> assertThat(violations).isNotBlank());
+        assertThat(changed.getReceivedExchanges()).hasSize(1);
+        assertThat(changed.getReceivedExchanges().get(0).getMessage().getHeaders()).containsEntry("cloudEvents:id", "c-none");
     }
 
     @Test
