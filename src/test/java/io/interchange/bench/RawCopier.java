@@ -1,10 +1,21 @@
 package io.interchange.bench;
 
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
@@ -13,10 +24,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import com.rabbitmq.client.AMQP;
@@ -25,6 +38,8 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.MessageProperties;
 
+import io.interchange.idempotency.JdbcIdempotencyKeyStore;
+
 /**
  * The baseline: the smallest Kafka -> RabbitMQ copier with the gateway's guarantees, written against the raw
  * clients only. One poll thread publishes every record on one confirm-mode channel (mandatory, persistent)
@@ -32,12 +47,20 @@ import com.rabbitmq.client.MessageProperties;
  * the oldest unconfirmed record (or the one after the last published when all are confirmed). A nack or a
  * return stops the copier without committing past it. Runs as its own process, configured with the same
  * environment variables as the gateway, until SIGTERM.
+ *
+ * <p>With {@code BENCH_DEDUPE=true} (the baseline-dedupe copier) it also does by hand, on plain JDBC, the
+ * PostgreSQL work of the gateway's jdbc idempotency store: per poll batch one statement reserves the keys
+ * ({@code <scope> <ce_source> <ce_id>}) of the batch in the gateway's table before anything is published; a
+ * record whose key was not reserved is skipped (committed, not published); once RabbitMQ confirmed a
+ * record, its key is queued and a second thread confirms the queued keys every 20 ms in one statement.
  */
 public final class RawCopier {
 
     private static final AMQP.BasicProperties PERSISTENT = MessageProperties.PERSISTENT_BASIC;
     /** BENCH_COPY_HEADERS: carry the Kafka headers as AMQP headers (the baseline-headers copier). */
     private static boolean copyHeaders;
+    /** Counted down when main has closed the copier, its connections and its dedupe work. */
+    private static final CountDownLatch CLOSED = new CountDownLatch(1);
 
     private final KafkaConsumer<byte[], byte[]> kafka;
     private final Channel channel;
@@ -52,7 +75,134 @@ public final class RawCopier {
     private volatile String failure;
     private volatile boolean running = true;
 
-    private record Published(TopicPartition partition, long offset) {
+    private record Published(TopicPartition partition, long offset, String key) {
+    }
+
+    /** The gateway's idempotency table and statements (JdbcIdempotencyKeyStore's RESERVE_ALL, CONFIRM_ALL). */
+    static final String TABLE = "interchange_idempotency";
+    static final String RESERVE_ALL = "INSERT INTO " + TABLE + " AS t (namespace, message_key, confirmed, created_at)"
+            + " SELECT ?, u.k, FALSE, now() FROM unnest(?::varchar[]) AS u(k) ORDER BY u.k COLLATE \"C\""
+            + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = FALSE, created_at = now()"
+            + " WHERE (NOT t.confirmed AND t.created_at < now() - ? * INTERVAL '1 millisecond')"
+            + " OR t.created_at < now() - ? * INTERVAL '1 millisecond'"
+            + " RETURNING message_key";
+    static final String CONFIRM_ALL = "INSERT INTO " + TABLE + " (namespace, message_key, confirmed, created_at)"
+            + " SELECT ?, u.k, TRUE, now() FROM unnest(?::varchar[]) AS u(k) ORDER BY u.k COLLATE \"C\""
+            + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = TRUE, created_at = now()";
+    /** The gateway's defaults: interchange.idempotency.namespace, lease (2 min), retention (7 days). */
+    static final String NAMESPACE = "interchange";
+    static final long LEASE_MILLIS = Duration.ofMinutes(2).toMillis();
+    static final long RETENTION_MILLIS = Duration.ofDays(7).toMillis();
+    /** Most keys per statement, as the gateway's KeyBatcher. */
+    static final int MAX_BATCH = 1000;
+    static final long CONFIRM_DELAY_MILLIS = 20;
+
+    /** The dedupe work: reserve per poll batch, confirm after RabbitMQ confirmed; null without BENCH_DEDUPE. */
+    private Dedupe dedupe;
+
+    /**
+     * The idempotency keys by hand: one connection reserves (poll thread), one confirms (its own thread), both
+     * auto-commit, statements prepared once.
+     */
+    static final class Dedupe implements AutoCloseable {
+        private final String scope;
+        private final java.sql.Connection reserveConnection;
+        private final java.sql.Connection confirmConnection;
+        private final PreparedStatement reserve;
+        private final PreparedStatement confirm;
+        private final Queue<String> toConfirm = new ConcurrentLinkedQueue<>();
+        private final Thread confirmer;
+        private volatile boolean running = true;
+        private volatile String failure;
+
+        Dedupe(String url, String user, String password, String scope) throws SQLException {
+            this.scope = scope;
+            // The gateway's own DDL, so the table is exactly the one the gateway variant uses.
+            org.postgresql.ds.PGSimpleDataSource dataSource = new org.postgresql.ds.PGSimpleDataSource();
+            dataSource.setUrl(url);
+            dataSource.setUser(user);
+            dataSource.setPassword(password);
+            new JdbcIdempotencyKeyStore(dataSource, NAMESPACE).migrate();
+            reserveConnection = DriverManager.getConnection(url, user, password);
+            confirmConnection = DriverManager.getConnection(url, user, password);
+            reserve = reserveConnection.prepareStatement(RESERVE_ALL);
+            confirm = confirmConnection.prepareStatement(CONFIRM_ALL);
+            confirmer = new Thread(this::confirmLoop, "bench-dedupe-confirm");
+            confirmer.start();
+        }
+
+        /**
+         * The gateway's key of a CloudEvent record, null when it has no ce_source or ce_id header. Stored as it is:
+         * the store hashes keys over 512 characters only, far more than these.
+         */
+        String key(ConsumerRecord<byte[], byte[]> record) {
+            Header source = record.headers().lastHeader("ce_source");
+            Header id = record.headers().lastHeader("ce_id");
+            if (source == null || id == null || source.value() == null || id.value() == null) {
+                return null;
+            }
+            return scope + " " + new String(source.value(), StandardCharsets.UTF_8) + " "
+                    + new String(id.value(), StandardCharsets.UTF_8);
+        }
+
+        /** One statement for all keys (distinct, at most a poll batch): the keys it reserved. */
+        Set<String> reserve(Set<String> keys) throws SQLException {
+            Set<String> reserved = new HashSet<>();
+            if (keys.isEmpty()) {
+                return reserved;
+            }
+            Array array = reserveConnection.createArrayOf("varchar", keys.toArray());
+            reserve.setString(1, NAMESPACE);
+            reserve.setArray(2, array);
+            reserve.setLong(3, LEASE_MILLIS);
+            reserve.setLong(4, RETENTION_MILLIS);
+            try (ResultSet rows = reserve.executeQuery()) {
+                while (rows.next()) {
+                    reserved.add(rows.getString(1));
+                }
+            }
+            return reserved;
+        }
+
+        void confirmed(String key) {
+            toConfirm.add(key);
+        }
+
+        private void confirmLoop() {
+            try {
+                while (running || !toConfirm.isEmpty()) {
+                    if (toConfirm.isEmpty()) {
+                        Thread.sleep(CONFIRM_DELAY_MILLIS);
+                        continue;
+                    }
+                    // Let confirmations gather for 20 ms, then write them in statements of up to 1,000 keys.
+                    Thread.sleep(running ? CONFIRM_DELAY_MILLIS : 0);
+                    List<String> keys = new ArrayList<>();
+                    for (String key; keys.size() < MAX_BATCH && (key = toConfirm.poll()) != null;) {
+                        keys.add(key);
+                    }
+                    confirm.setString(1, NAMESPACE);
+                    confirm.setArray(2, confirmConnection.createArrayOf("varchar", keys.toArray()));
+                    confirm.executeUpdate();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (SQLException e) {
+                failure = "confirm failed: " + e;
+            }
+        }
+
+        String failure() {
+            return failure;
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            confirmer.join(30_000);
+            reserveConnection.close();
+            confirmConnection.close();
+        }
     }
 
     RawCopier(Properties kafkaProperties, Connection connection, String exchange, String routingKey,
@@ -73,20 +223,32 @@ public final class RawCopier {
             ConcurrentNavigableMap<Long, Published> upTo = unconfirmed.headMap(seq, true);
             int n = 0;
             for (Long s : upTo.keySet()) {
-                if (unconfirmed.remove(s) != null) {
+                Published p = unconfirmed.remove(s);
+                if (p != null) {
+                    keyConfirmed(p);
                     n++;
                 }
             }
             permits.release(n);
-        } else if (unconfirmed.remove(seq) != null) {
-            permits.release();
+        } else {
+            Published p = unconfirmed.remove(seq);
+            if (p != null) {
+                keyConfirmed(p);
+                permits.release();
+            }
+        }
+    }
+
+    private void keyConfirmed(Published published) {
+        if (published.key() != null) {
+            dedupe.confirmed(published.key());
         }
     }
 
     /** The record's headers as AMQP headers (values as UTF-8 text), as a faithful copier would carry them. */
     private static AMQP.BasicProperties withHeaders(ConsumerRecord<byte[], byte[]> record) {
         Map<String, Object> headers = new java.util.HashMap<>();
-        for (org.apache.kafka.common.header.Header header : record.headers()) {
+        for (Header header : record.headers()) {
             headers.put(header.key(), header.value() == null ? null
                     : new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
         }
@@ -98,14 +260,40 @@ public final class RawCopier {
             kafka.subscribe(List.of(topic));
             long nextCommit = 0;
             while (running && failure == null) {
-                for (ConsumerRecord<byte[], byte[]> record : kafka.poll(Duration.ofMillis(100))) {
+                ConsumerRecords<byte[], byte[]> records = kafka.poll(Duration.ofMillis(100));
+                Set<String> reserved = null;
+                List<String> keys = null;
+                if (dedupe != null) {
+                    if (dedupe.failure() != null) {
+                        failure = dedupe.failure();
+                        return;
+                    }
+                    keys = new ArrayList<>(records.count());
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        keys.add(dedupe.key(record));
+                    }
+                    Set<String> distinct = new HashSet<>(keys);
+                    distinct.remove(null);
+                    reserved = dedupe.reserve(distinct);
+                }
+                int index = 0;
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    String key = null;
+                    if (reserved != null) {
+                        key = keys.get(index++);
+                        // Not reserved (processed or in progress elsewhere), or a second copy in this batch: skip it.
+                        if (key == null || !reserved.remove(key)) {
+                            lastPublished.put(partition, record.offset());
+                            continue;
+                        }
+                    }
                     while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                         if (!running || failure != null) {
                             return;
                         }
                     }
-                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                    unconfirmed.put(channel.getNextPublishSeqNo(), new Published(partition, record.offset()));
+                    unconfirmed.put(channel.getNextPublishSeqNo(), new Published(partition, record.offset(), key));
                     channel.basicPublish(exchange, routingKey, true, copyHeaders ? withHeaders(record) : PERSISTENT,
                             record.value());
                     lastPublished.put(partition, record.offset());
@@ -181,12 +369,18 @@ public final class RawCopier {
         factory.setPassword(env.get("INTERCHANGE_RABBITMQ_PASSWORD"));
         int maxOutstanding = Integer.parseInt(env.getOrDefault("BENCH_MAX_OUTSTANDING", "4000"));
         copyHeaders = Boolean.parseBoolean(env.getOrDefault("BENCH_COPY_HEADERS", "false"));
-        try (Connection connection = factory.newConnection("bench-raw-copier")) {
+        boolean withDedupe = Boolean.parseBoolean(env.getOrDefault("BENCH_DEDUPE", "false"));
+        try (Connection connection = factory.newConnection("bench-raw-copier");
+                Dedupe dedupe = withDedupe ? new Dedupe(env.get("BENCH_JDBC_URL"), env.get("BENCH_JDBC_USERNAME"),
+                        env.get("BENCH_JDBC_PASSWORD"), env.get("BENCH_DEDUPE_SCOPE")) : null) {
             RawCopier copier = new RawCopier(kafkaProperties, connection, env.get("ORDERS_RABBITMQ_EXCHANGE"),
                     env.get("ORDERS_RABBITMQ_ROUTING_KEY"), maxOutstanding);
+            copier.dedupe = dedupe;
             Thread hook = new Thread(() -> {
                 try {
                     copier.stop();
+                    // The JVM halts when this hook returns: let main close the copier (the last key confirmations).
+                    CLOSED.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -194,6 +388,8 @@ public final class RawCopier {
             Runtime.getRuntime().addShutdownHook(hook);
             System.out.println("raw copier running");
             copier.run(env.get("ORDERS_KAFKA_TOPIC"), 200);
+        } finally {
+            CLOSED.countDown();
         }
     }
 }
