@@ -69,10 +69,12 @@ final class BenchReport {
         StringBuilder md = new StringBuilder();
         md.append("### Kafka -> RabbitMQ bridge, run of ").append(report.get("startedAt")).append("\n\n");
         md.append(String.format("%,d records of %d B, %d keys, %d partitions; %s. Each copier runs as its own JVM on"
-                        + " the same brokers; fresh consumer group and purged queue per run; runs alternate.%n%n",
+                        + " the same brokers; fresh consumer group and purged queue per run; each repetition runs the baseline,"
+                        + " then each gateway variant and its same-work raw copier back to back.%n%n",
                 settings.get("records"), settings.get("recordBytes"), settings.get("keys"), settings.get("partitions"),
                 settings.get("rabbitmq")));
 
+        md.append(pairsSection(report));
         md.append("| copier | guarantees | msg/s median (min-max) | ratio to baseline | ratio to baseline-headers | runs |"
                 + " copier CPU us/msg | RabbitMQ CPU us/msg | PostgreSQL CPU us/msg | max RSS MiB |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|\n");
@@ -96,20 +98,22 @@ final class BenchReport {
                     runs, copier));
         }
         md.append(SagaReport.bridgeTableRow(report.get("saga"))).append("\n");
-        md.append("Ratio per repetition (run i / baseline run i): ")
+        md.append("Ratio to the baseline run of the same repetition: ")
                 .append(throughput.get("ratioPerRepetition")).append(".\n\n");
 
-        md.append("Latency, Kafka send to RabbitMQ delivery, at a fixed rate after a warm-up:\n\n");
-        md.append("| copier | rate msg/s (achieved) | received | p50 ms | p99 ms | p99.9 ms | max ms |\n"
-                + "|---|---|---|---|---|---|---|\n");
+        md.append("Latency runs, Kafka send to RabbitMQ delivery, at a fixed rate after a warm-up:\n\n");
+        md.append("| run | copier | rate msg/s (achieved) | received | p50 ms | p99 ms | p99.9 ms | max ms |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> l : latency) {
+            String copier = l.get("copier") + (l.get("pairedWith") == null ? "" : " (for " + l.get("pairedWith") + ")");
             if (l.containsKey("error")) {
-                md.append("| ").append(l.get("copier")).append(" | failed: ").append(l.get("error")).append(" | | | | | |\n");
+                md.append("| ").append(l.getOrDefault("run", "")).append(" | ").append(copier).append(" | failed: ")
+                        .append(l.get("error")).append(" | | | | | |\n");
                 continue;
             }
-            md.append(String.format("| %s | %s (%s) | %s of %s | %s | %s | %s | %s |%n", l.get("copier"), l.get("rate"),
-                    l.get("achievedRate"), l.get("received"), l.get("sent"), l.get("p50Ms"), l.get("p99Ms"),
-                    l.get("p999Ms"), l.get("maxMs")));
+            md.append(String.format("| %s | %s | %s (%s) | %s of %s | %s | %s | %s | %s |%n", l.getOrDefault("run", ""),
+                    copier, l.get("rate"), l.get("achievedRate"), l.get("received"), l.get("sent"), l.get("p50Ms"),
+                    l.get("p99Ms"), l.get("p999Ms"), l.get("maxMs")));
         }
         md.append("\n");
 
@@ -129,8 +133,8 @@ final class BenchReport {
                 + " Kafka us/msg | PostgreSQL us/msg | machine busy cores | other cores | load avg before |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> r : runs) {
-            md.append(String.format("| %s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.get("copier"),
-                    r.get("repetition"), r.get("msgPerSecond"), r.get("secondsFirstToAll"), r.get("secondsStartToAll"),
+            md.append(String.format("| %s %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.get("copier"),
+                    r.get("repetition"), r.get("pairedWith") == null ? "" : " (for " + r.get("pairedWith") + ")", r.get("msgPerSecond"), r.get("secondsFirstToAll"), r.get("secondsStartToAll"),
                     r.get("startupToReadySeconds") == null ? "" : r.get("startupToReadySeconds"),
                     r.get("copierCpuMicrosPerMsg"), r.get("rabbitmqCpuMicrosPerMsg"), r.get("kafkaCpuMicrosPerMsg"),
                     r.getOrDefault("postgresCpuMicrosPerMsg", ""),
@@ -146,6 +150,111 @@ final class BenchReport {
         settings.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append("\n"));
         md.append("\nRun time ").append(report.get("totalSeconds")).append(" s.\n");
         return md.toString();
+    }
+
+    /** The throughput targets (gateway / same-work raw copier, median of the pairs). */
+    static final Map<String, Double> RATIO_TARGETS = Map.of("cloudevents", 0.95, "cloudevents-dedupe", 0.90);
+
+    /**
+     * The comparison first: each gateway variant against the raw copier doing the same work (throughput pairs),
+     * then the latency pairs, then the gateway's JVM options and RSS.
+     */
+    @SuppressWarnings("unchecked")
+    static String pairsSection(Map<String, Object> report) {
+        Map<String, Object> pairs = (Map<String, Object>) report.get("pairs");
+        if (pairs == null) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder();
+        md.append("Each gateway variant against the raw copier doing the same work, run back to back (r: raw copier ran"
+                + " first, g: gateway first); ratio = gateway msg/s / raw msg/s; CPU: the copier process, median:\n\n");
+        md.append("| variant | same-work raw copier | ratio per pair | median ratio (min-max) | target |"
+                + " gateway msg/s | raw msg/s | gateway CPU us/msg | raw CPU us/msg | CPU ratio |"
+                + " PostgreSQL us/msg gateway / raw | gateway max RSS MiB |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        pairs.forEach((variant, value) -> {
+            Map<String, Object> p = (Map<String, Object>) value;
+            List<Object> ratios = (List<Object>) p.get("ratios");
+            List<Object> first = (List<Object>) p.get("firstInPair");
+            StringBuilder perPair = new StringBuilder();
+            for (int i = 0; i < ratios.size(); i++) {
+                perPair.append(i == 0 ? "" : ", ").append(String.format("%.3f", ((Number) ratios.get(i)).doubleValue()))
+                        .append(" (").append(String.valueOf(first.get(i)).charAt(0)).append(")");
+            }
+            double median = ((Number) p.get("medianRatio")).doubleValue();
+            Double target = RATIO_TARGETS.get(variant);
+            String met = target == null ? "" : String.format("≥ %.2f: %s", target, median >= target ? "met" : "not met");
+            String postgres = p.containsKey("gatewayPostgresCpuMicrosPerMsg")
+                    ? p.get("gatewayPostgresCpuMicrosPerMsg") + " / " + p.get("rawPostgresCpuMicrosPerMsg") : "";
+            md.append(String.format("| %s | %s | %s | %.3f (%.3f-%.3f) | %s | %,d | %,d | %s | %s | %s | %s | %s |%n",
+                    variant, p.get("raw"), perPair, median, ((Number) p.get("minRatio")).doubleValue(),
+                    ((Number) p.get("maxRatio")).doubleValue(), met, ((Number) p.get("gatewayMsgPerSecondMedian")).longValue(),
+                    ((Number) p.get("rawMsgPerSecondMedian")).longValue(), p.get("gatewayCpuMicrosPerMsg"),
+                    p.get("rawCpuMicrosPerMsg"), p.get("cpuRatio"), postgres, p.get("gatewayMaxRssMiB")));
+        });
+        md.append("\n");
+
+        List<Map<String, Object>> latencyPairs = (List<Map<String, Object>>) report.get("latencyPairs");
+        if (latencyPairs != null && !latencyPairs.isEmpty()) {
+            md.append(String.format("Latency at %s msg/s, each gateway variant right after its same-work raw copier"
+                    + " (p50 / p99 / p99.9 / max, ms):%n%n", latencyPairs.isEmpty() ? "" : rateOf(report)));
+            md.append("| run | variant | raw copier | raw | gateway | p99 gateway - raw ms | within "
+                    + String.format("%.0f", BridgeBenchmark.P99_BUDGET_MS) + " ms |\n|---|---|---|---|---|---|---|\n");
+            for (Map<String, Object> l : latencyPairs) {
+                if (l.containsKey("error")) {
+                    md.append(String.format("| %s | %s | %s | failed: %s | | | |%n", l.get("run"), l.get("variant"),
+                            l.get("raw"), l.get("error")));
+                    continue;
+                }
+                md.append(String.format("| %s | %s | %s | %s / %s / %s / %s | %s / %s / %s / %s | %s | %s |%n",
+                        l.get("run"), l.get("variant"), l.get("raw"), l.get("rawP50Ms"), l.get("rawP99Ms"),
+                        l.get("rawP999Ms"), l.get("rawMaxMs"), l.get("gatewayP50Ms"), l.get("gatewayP99Ms"),
+                        l.get("gatewayP999Ms"), l.get("gatewayMaxMs"), l.get("p99DifferenceMs"),
+                        Boolean.TRUE.equals(l.get("p99WithinBudget")) ? "yes" : "no"));
+            }
+            md.append("\n");
+        }
+
+        Map<String, Object> jvm = (Map<String, Object>) report.get("gatewayJvm");
+        if (jvm != null) {
+            List<Map<String, Object>> runs = (List<Map<String, Object>>) report.getOrDefault("throughputRuns", List.of());
+            List<Map<String, Object>> latency = (List<Map<String, Object>>) report.getOrDefault("latency", List.of());
+            List<String> rss = new java.util.ArrayList<>();
+            long max = -1;
+            for (Map<String, Object> r : runs) {
+                if (!String.valueOf(r.get("copier")).startsWith("baseline") && r.get("maxRssMiB") instanceof Number n) {
+                    rss.add(r.get("copier") + " " + r.get("repetition") + ": " + n);
+                    max = Math.max(max, n.longValue());
+                }
+            }
+            for (Map<String, Object> l : latency) {
+                String copier = String.valueOf(l.get("copier"));
+                if (!copier.startsWith("baseline") && !copier.equals("kafka-only") && l.get("maxRssMiB") instanceof Number n) {
+                    rss.add(copier + " latency " + l.get("run") + ": " + n);
+                    max = Math.max(max, n.longValue());
+                }
+            }
+            long target = ((Number) jvm.getOrDefault("rssTargetMiB", BridgeBenchmark.RSS_TARGET_MIB)).longValue();
+            md.append("Gateway JVM options: `").append(jvm.get("options")).append("` (").append(jvm.get("source"))
+                    .append(").");
+            if (jvm.get("chartMemoryLimit") != null) {
+                md.append(String.format(" The chart's memory limit is %s (%s MiB, heap %s %% of it); target: RSS at or below"
+                        + " %d MiB.", jvm.get("chartMemoryLimit"), jvm.get("chartMemoryLimitMiB"),
+                        jvm.get("chartMaxRamPercentage"), target));
+            } else {
+                md.append(String.format(" Target: RSS at or below %d MiB with the chart's options (not used in this run).",
+                        target));
+            }
+            md.append(String.format(" Gateway max RSS per run (MiB): %s; highest %d MiB: %s.%n%n", String.join(", ", rss),
+                    max, max < 0 ? "not measured" : max <= target ? "at or below the target" : "above the target"));
+        }
+        return md.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object rateOf(Map<String, Object> report) {
+        List<Map<String, Object>> latency = (List<Map<String, Object>>) report.getOrDefault("latency", List.of());
+        return latency.stream().map(l -> l.get("rate")).filter(java.util.Objects::nonNull).findFirst().orElse("?");
     }
 
     @SuppressWarnings("unchecked")

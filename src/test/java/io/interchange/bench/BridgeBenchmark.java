@@ -56,10 +56,21 @@ public final class BridgeBenchmark {
     final int latencyRate = Integer.getInteger("bench.latencyRate", 2000);
     final int latencySeconds = Integer.getInteger("bench.latencySeconds", 20);
     final int latencyWarmupSeconds = Integer.getInteger("bench.latencyWarmupSeconds", 5);
+    /** Latency runs; in each, every gateway variant right after the raw copier doing the same work. */
+    final int latencyRuns = Integer.getInteger("bench.latencyRuns", 3);
+    /** The p99 difference (gateway minus its raw copier) the issue allows at the latency rate, ms. */
+    static final double P99_BUDGET_MS = 5.0;
+    /** RSS the gateway should stay at or below with the chart's JVM options, MiB. */
+    static final long RSS_TARGET_MIB = 512;
     // The gateway's default window (interchange-kafka maxInFlight), so both copiers may keep as much in flight.
     final int maxOutstanding = Integer.getInteger("bench.maxOutstanding", 10_000);
     final boolean profile = Boolean.getBoolean("bench.profile");
+    /** -Dbench.gatewayJvmOptions: replaces the chart's JVM options (ChartJvmOptions) for every gateway. */
     final String gatewayJvmOptions = System.getProperty("bench.gatewayJvmOptions", "").strip();
+    /** The chart's JVM options, when bench.gatewayJvmOptions does not replace them. */
+    final ChartJvmOptions chart;
+    /** The JVM options every gateway of this run gets (bridge variants and the saga part). */
+    final List<String> gatewayOptions;
     /** The saga part (SagaBenchmark) after the bridge part; -Dbench.only=saga runs it alone. */
     final boolean saga = Boolean.parseBoolean(System.getProperty("bench.saga", "true"));
     final boolean sagaOnly = "saga".equals(System.getProperty("bench.only"));
@@ -101,6 +112,8 @@ public final class BridgeBenchmark {
     Copier baseline;
     /** The baseline copying each record's headers too: RabbitMQ then stores what the gateway sends it. */
     Copier baselineHeaders;
+    /** baseline-headers plus, by hand on plain JDBC, the PostgreSQL work of the gateway's jdbc idempotency store. */
+    Copier baselineDedupe;
     /** The gateway variants measured, from -Dbench.variants (default: DEFAULT_VARIANTS). */
     final List<Copier> gateways = new ArrayList<>();
     /** Extra gateway variants for a before/after comparison in the same run (throughput only). */
@@ -114,10 +127,20 @@ public final class BridgeBenchmark {
             jar = files.filter(p -> p.getFileName().toString().matches("interchange-.*\\.jar")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no target/interchange-*.jar: run ./mvnw package"));
         }
-        List<String> gatewayOptions = gatewayJvmOptions.isEmpty() ? List.of() : List.of(gatewayJvmOptions.split("\\s+"));
+        if (gatewayJvmOptions.isEmpty()) {
+            Path tmp = work.resolve("gateway-tmp");
+            Files.createDirectories(tmp);
+            chart = ChartJvmOptions.read(repo, tmp);
+            gatewayOptions = chart.options();
+        } else {
+            chart = null;
+            gatewayOptions = List.of(gatewayJvmOptions.split("\\s+"));
+        }
         baseline = new Copier("baseline", "raw clients (baseline)", false, null, List.of(), null, false);
         baselineHeaders = new Copier("baseline-headers", "raw clients copying the record's headers too", false, null,
                 List.of(), null, false);
+        baselineDedupe = new Copier("baseline-dedupe", "raw clients copying the record's headers, with the same"
+                + " PostgreSQL idempotency work as the gateway", false, null, List.of(), null, true);
         for (String label : System.getProperty("bench.variants", DEFAULT_VARIANTS).split(",")) {
             String[] variant = VARIANTS.get(label.strip());
             if (variant == null) {
@@ -134,7 +157,7 @@ public final class BridgeBenchmark {
             String[] parts = spec.split("\\|", -1);
             Path other = parts.length > 1 && !parts[1].isBlank() ? Path.of(parts[1]).toAbsolutePath() : jar;
             List<String> options = parts.length > 2 && !parts[2].isBlank() ? List.of(parts[2].strip().split("\\s+"))
-                    : List.of();
+                    : gatewayOptions;
             String routes = parts.length > 3 && !parts[3].isBlank() ? parts[3].strip() : VARIANTS.get("cloudevents")[0];
             compared.add(new Copier(parts[0].strip(), "Interchange variant `" + parts[0].strip() + "` (see settings)", true,
                     other, options, routes, routes.contains("dedupe")));
@@ -184,46 +207,66 @@ public final class BridgeBenchmark {
         long produced = produce();
         log("pre-produced " + (warmup + records) + " records in " + produced / 1_000_000 + " ms");
 
+        // Each repetition: the bytes-only baseline once, then every gateway variant paired with the raw copier
+        // doing the same work, back to back; which of the two runs first alternates between repetitions.
         List<Map<String, Object>> runs = new ArrayList<>();
+        List<Pairs.Pair> pairs = new ArrayList<>();
+        List<Copier> paired = new ArrayList<>(gateways);
+        paired.addAll(compared);
         for (int i = 1; i <= repeats; i++) {
-            runs.add(throughputRun(baseline, i, List.of()));
-            runs.add(throughputRun(baselineHeaders, i, List.of()));
-            for (Copier copier : gateways) {
-                runs.add(throughputRun(copier, i, List.of()));
-            }
-            for (Copier copier : compared) {
-                runs.add(throughputRun(copier, i, List.of()));
+            runs.add(throughputRun(baseline, i, List.of(), null));
+            boolean rawFirst = i % 2 == 1;
+            for (Copier copier : paired) {
+                Copier raw = sameWork(copier);
+                Map<String, Object> rawRun;
+                Map<String, Object> gatewayRun;
+                if (rawFirst) {
+                    rawRun = throughputRun(raw, i, List.of(), copier.label());
+                    gatewayRun = throughputRun(copier, i, List.of(), null);
+                } else {
+                    gatewayRun = throughputRun(copier, i, List.of(), null);
+                    rawRun = throughputRun(raw, i, List.of(), copier.label());
+                }
+                runs.add(rawFirst ? rawRun : gatewayRun);
+                runs.add(rawFirst ? gatewayRun : rawRun);
+                Pairs.Pair pair = new Pairs.Pair(copier.label(), raw.label(), i, rawFirst ? "raw" : "gateway",
+                        gatewayRun, rawRun);
+                pairs.add(pair);
+                log("pair " + copier.label() + "/" + raw.label() + " " + i + ": ratio " + round(pair.ratio(), 3));
             }
         }
+        report.put("pairs", Pairs.summarize(pairs));
+        report.put("pairRuns", pairs.stream().map(Pairs.Pair::toMap).toList());
         report.put("throughputRuns", runs);
         report.put("throughput", summarize(runs));
 
+        // Latency: per run Kafka alone (the floor), then each gateway variant right after its same-work raw copier.
         List<Map<String, Object>> latency = new ArrayList<>();
-        latency.add(latencyRun(null));
-        latency.add(latencyRun(baseline));
-        for (Copier copier : gateways) {
-            if (copier.routes().contains("structured")) {
-                // The probe reads its send time from the body, which structured mode wraps in JSON.
-                continue;
-            }
-            try {
-                latency.add(latencyRun(copier));
-            } catch (Exception e) {
-                log(copier.label() + "-latency failed: " + e);
-                Map<String, Object> failed = new LinkedHashMap<>();
-                failed.put("copier", copier.label());
-                failed.put("error", e.toString());
-                latency.add(failed);
+        List<Map<String, Object>> latencyPairs = new ArrayList<>();
+        for (int r = 1; r <= latencyRuns; r++) {
+            latency.add(guardedLatencyRun(null, r, null));
+            for (Copier copier : gateways) {
+                if (copier.routes().contains("structured")) {
+                    // The probe reads its send time from the body, which structured mode wraps in JSON.
+                    continue;
+                }
+                Copier raw = sameWork(copier);
+                Map<String, Object> rawRun = guardedLatencyRun(raw, r, copier.label());
+                Map<String, Object> gatewayRun = guardedLatencyRun(copier, r, null);
+                latency.add(rawRun);
+                latency.add(gatewayRun);
+                latencyPairs.add(latencyPair(copier, raw, r, gatewayRun, rawRun));
             }
         }
         report.put("latency", latency);
+        report.put("latencyPairs", latencyPairs);
 
         if (profile) {
             Path jfr = work.resolve("gateway.jfr");
             Files.deleteIfExists(jfr);
             Map<String, Object> profiled = throughputRun(gateways.get(gateways.size() - 1), 0, List.of(
                     "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true,delay="
-                            + Integer.getInteger("bench.profileDelaySeconds", 20) + "s"));
+                            + Integer.getInteger("bench.profileDelaySeconds", 20) + "s"), null);
             profiled.put("jfr", repo.relativize(jfr).toString());
             report.put("profiledRun", profiled);
         }
@@ -236,14 +279,53 @@ public final class BridgeBenchmark {
         amqp.close();
     }
 
-    private List<String> gatewayOptions() {
-        return gatewayJvmOptions.isEmpty() ? List.of() : List.of(gatewayJvmOptions.split("\\s+"));
+    /** The raw copier doing the same work as a gateway variant: its headers, and its PostgreSQL work for dedupe. */
+    Copier sameWork(Copier gateway) {
+        return gateway.dedupe() ? baselineDedupe : baselineHeaders;
+    }
+
+    private Map<String, Object> guardedLatencyRun(Copier copier, int run, String pairedWith) {
+        try {
+            return latencyRun(copier, run, pairedWith);
+        } catch (Exception e) {
+            String label = copier == null ? "kafka-only" : copier.label();
+            log(label + "-latency-" + run + " failed: " + e);
+            Map<String, Object> failed = new LinkedHashMap<>();
+            failed.put("copier", label);
+            failed.put("run", run);
+            if (pairedWith != null) {
+                failed.put("pairedWith", pairedWith);
+            }
+            failed.put("error", e.toString());
+            return failed;
+        }
+    }
+
+    /** One latency run's gateway against its raw copier: both runs' percentiles and the p99 difference. */
+    static Map<String, Object> latencyPair(Copier gateway, Copier raw, int run, Map<String, Object> gatewayRun,
+            Map<String, Object> rawRun) {
+        Map<String, Object> pair = new LinkedHashMap<>();
+        pair.put("run", run);
+        pair.put("variant", gateway.label());
+        pair.put("raw", raw.label());
+        for (String key : List.of("p50Ms", "p99Ms", "p999Ms", "maxMs")) {
+            pair.put("raw" + Character.toUpperCase(key.charAt(0)) + key.substring(1), rawRun.get(key));
+            pair.put("gateway" + Character.toUpperCase(key.charAt(0)) + key.substring(1), gatewayRun.get(key));
+        }
+        if (gatewayRun.get("p99Ms") instanceof Number g && rawRun.get("p99Ms") instanceof Number r) {
+            double difference = g.doubleValue() - r.doubleValue();
+            pair.put("p99DifferenceMs", round(difference, 2));
+            pair.put("p99WithinBudget", difference <= P99_BUDGET_MS);
+        } else {
+            pair.put("error", String.valueOf(gatewayRun.getOrDefault("error", rawRun.get("error"))));
+        }
+        return pair;
     }
 
     /** The saga part on the brokers already running; if it fails, its error is reported and the bridge results kept. */
     private Map<String, Object> sagaPart() {
         try {
-            return new SagaBenchmark(repo, work, jar, gatewayOptions()).run();
+            return new SagaBenchmark(repo, work, jar, gatewayOptions).run();
         } catch (Exception e) {
             log("saga part failed: " + e);
             e.printStackTrace();
@@ -259,7 +341,8 @@ public final class BridgeBenchmark {
         versions.put("kafka", AppInfoParser.getVersion());
         versions.put("interchangeCommit", System.getProperty("bench.commit", "unknown"));
         report.put("versions", versions);
-        report.put("saga", new SagaBenchmark(repo, work, jar, gatewayOptions()).run());
+        report.put("gatewayJvm", gatewayJvm());
+        report.put("saga", new SagaBenchmark(repo, work, jar, gatewayOptions).run());
         report.put("totalSeconds", Math.round((System.nanoTime() - begin) / 1e9));
         new BenchReport(report, repo).write();
     }
@@ -294,8 +377,18 @@ public final class BridgeBenchmark {
         settings.put("interchange", "java -jar with the variant's route file, routes/dead-letter.yaml and routes/bridge-templates.yaml, brokers"
                 + " from the same environment variables a deployment uses: interchange-kafka (maxInFlight 2000,"
                 + " maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq (one"
-                + " channel, pipelined confirms, mandatory, persistent); JVM options: "
-                + (gatewayJvmOptions.isEmpty() ? "default" : gatewayJvmOptions));
+                + " channel, pipelined confirms, mandatory, persistent); JVM options: " + String.join(" ", gatewayOptions)
+                + (chart == null ? " (-Dbench.gatewayJvmOptions)" : " (the Helm chart's, see gatewayJvm)"));
+        settings.put("baseline-dedupe", "baseline-headers plus, on plain JDBC (pgjdbc, two connections, statements"
+                + " prepared once), the PostgreSQL work of the gateway's jdbc idempotency store on its table (created"
+                + " with the gateway's DDL; dropped before each run): per poll batch one INSERT ... ON CONFLICT ..."
+                + " RETURNING reserves the batch's keys (scope + ce_source + ce_id) before it publishes; records whose"
+                + " key was not reserved are committed unpublished; keys of records RabbitMQ confirmed are confirmed"
+                + " every 20 ms, up to 1,000 per statement");
+        settings.put("pairs", "each repetition: baseline once, then each gateway variant and the raw copier doing"
+                + " the same work (plain, cloudevents, cloudevents-structured: baseline-headers; cloudevents-dedupe:"
+                + " baseline-dedupe) back to back, the raw copier first in odd repetitions, the gateway first in even"
+                + " ones; ratio = gateway msg/s / raw msg/s of the same repetition");
         for (Copier copier : gateways) {
             settings.put("variant " + copier.label(), copier.description()
                     + (copier.dedupe() ? "; interchange.idempotency.store=jdbc (PostgreSQL " + postgres.jdbcUrl()
@@ -305,7 +398,8 @@ public final class BridgeBenchmark {
                 + " moves the " + warmup + " warm-up records, then the rate is the records that arrived between the first"
                 + " sample at or past the warm-up and the sample with all of them, over that time. Start-to-all"
                 + " (all records, including JVM start, group join and warm-up) is reported too.");
-        settings.put("latency", latencyRate + " msg/s for " + latencySeconds + " s after a warm-up (until the first"
+        settings.put("latency", latencyRuns + " runs, each: kafka-only, then each gateway variant right after the raw"
+                + " copier doing the same work; " + latencyRate + " msg/s for " + latencySeconds + " s after a warm-up (until the first"
                 + " record arrives, then " + latencyWarmupSeconds + " s); send time is"
                 + " System.nanoTime() when handed to the Kafka producer (linger.ms 0, acks all), arrival is the"
                 + " RabbitMQ consumer's delivery callback (autoAck) in the same JVM; kafka-only: a plain Kafka"
@@ -316,6 +410,22 @@ public final class BridgeBenchmark {
                     + " (throughput runs only)");
         }
         report.put("settings", settings);
+        report.put("gatewayJvm", gatewayJvm());
+    }
+
+    /** The gateway's JVM options, where they come from, the chart's memory limit and the RSS target. */
+    private Map<String, Object> gatewayJvm() {
+        Map<String, Object> jvm = new LinkedHashMap<>();
+        jvm.put("options", String.join(" ", gatewayOptions));
+        jvm.put("source", chart == null ? "-Dbench.gatewayJvmOptions" : ChartJvmOptions.VALUES
+                + " as helm/interchange/templates/_helpers.tpl renders JAVA_TOOL_OPTIONS, plus -XX:MaxRAM");
+        if (chart != null) {
+            jvm.put("chartMemoryLimit", chart.memoryLimit());
+            jvm.put("chartMemoryLimitMiB", chart.memoryLimitBytes() / (1024 * 1024));
+            jvm.put("chartMaxRamPercentage", chart.maxRamPercentage());
+        }
+        jvm.put("rssTargetMiB", RSS_TARGET_MIB);
+        return jvm;
     }
 
     private void describeMachine() {
@@ -377,7 +487,14 @@ public final class BridgeBenchmark {
         env.put("ORDERS_RABBITMQ_EXCHANGE", EXCHANGE);
         env.put("ORDERS_RABBITMQ_ROUTING_KEY", ROUTING_KEY);
         env.put("BENCH_MAX_OUTSTANDING", String.valueOf(maxOutstanding));
-        env.put("BENCH_COPY_HEADERS", String.valueOf(copier == baselineHeaders));
+        env.put("BENCH_COPY_HEADERS", String.valueOf(copier == baselineHeaders || copier == baselineDedupe));
+        if (copier == baselineDedupe) {
+            env.put("BENCH_DEDUPE", "true");
+            env.put("BENCH_JDBC_URL", postgres.jdbcUrl());
+            env.put("BENCH_JDBC_USERNAME", postgres.username());
+            env.put("BENCH_JDBC_PASSWORD", postgres.password());
+            env.put("BENCH_DEDUPE_SCOPE", dedupeScope());
+        }
         return env;
     }
 
@@ -394,15 +511,35 @@ public final class BridgeBenchmark {
         return ChildJvm.start(command, env, repo, work.resolve(name + ".log"));
     }
 
-    private Map<String, Object> throughputRun(Copier copier, int repetition, List<String> jvmOptions)
+    /** The idempotent consumer's scope in the dedupe variant's route file (the raw copier keys its events the same). */
+    private String dedupeScope() {
+        String routes = gateways.stream().filter(Copier::dedupe).map(Copier::routes).findFirst()
+                .orElse(VARIANTS.get("cloudevents-dedupe")[0]);
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("interchange-idempotent:([A-Za-z0-9._-]+)")
+                    .matcher(Files.readString(repo.resolve(routes)));
+            if (!m.find()) {
+                throw new IllegalStateException(routes + ": no interchange-idempotent step");
+            }
+            return m.group(1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code pairedWith}: the gateway variant a raw copier's run is paired with (names its log), else null. */
+    private Map<String, Object> throughputRun(Copier copier, int repetition, List<String> jvmOptions, String pairedWith)
             throws Exception {
         admin.queuePurge(QUEUE);
-        String name = copier.label() + "-throughput-" + repetition;
+        String name = copier.label() + (pairedWith == null ? "" : "-for-" + pairedWith) + "-throughput-" + repetition;
         Map<String, String> env = env(TOPIC, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8), copier);
         emptyIdempotencyTable(copier);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("copier", copier.label());
         run.put("repetition", repetition);
+        if (pairedWith != null) {
+            run.put("pairedWith", pairedWith);
+        }
         run.put("loadAverageBefore", ProcStats.loadAverage1m());
         log(name + ": starting");
         try (ChildJvm child = startCopier(copier, env, name, jvmOptions)) {
@@ -504,17 +641,21 @@ public final class BridgeBenchmark {
     }
 
     /** Latency through a copier; with {@code copier} null, Kafka alone (a consumer in this JVM) as the floor. */
-    private Map<String, Object> latencyRun(Copier copier) throws Exception {
+    private Map<String, Object> latencyRun(Copier copier, int latencyRun, String pairedWith) throws Exception {
         admin.queuePurge(QUEUE);
         String label = copier == null ? "kafka-only" : copier.label();
-        String name = label + "-latency";
-        String topic = "bench-latency-" + label;
+        String name = label + (pairedWith == null ? "" : "-for-" + pairedWith) + "-latency-" + latencyRun;
+        String topic = "bench-" + name;
         kafka.createTopic(topic, partitions);
         String group = "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> env = env(topic, group, copier);
         emptyIdempotencyTable(copier);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("copier", label);
+        run.put("run", latencyRun);
+        if (pairedWith != null) {
+            run.put("pairedWith", pairedWith);
+        }
         run.put("loadAverageBefore", ProcStats.loadAverage1m());
         log(name + ": starting");
         Properties p = new Properties();
@@ -580,15 +721,22 @@ public final class BridgeBenchmark {
         });
         List<Long> base = rates.get(baseline.label());
         Map<String, Object> ratios = new LinkedHashMap<>();
+        rates.forEach((copier, values) -> ratios.put(copier, round(median(values) / (double) median(base), 3)));
+        // Each run against the baseline run of its repetition (a raw copier's runs named by the variant they pair).
+        Map<Object, Long> baseByRepetition = new HashMap<>();
+        runs.stream().filter(r -> baseline.label().equals(r.get("copier")))
+                .forEach(r -> baseByRepetition.put(r.get("repetition"), (Long) r.get("msgPerSecond")));
         Map<String, Object> pairRatios = new LinkedHashMap<>();
-        rates.forEach((copier, values) -> {
-            ratios.put(copier, round(median(values) / (double) median(base), 3));
-            List<Double> pairs = new ArrayList<>();
-            for (int i = 0; i < Math.min(base.size(), values.size()); i++) {
-                pairs.add(round(values.get(i) / (double) base.get(i), 3));
+        for (Map<String, Object> run : runs) {
+            Long reference = baseByRepetition.get(run.get("repetition"));
+            if (reference == null) {
+                continue;
             }
-            pairRatios.put(copier, pairs);
-        });
+            String key = run.get("copier") + (run.get("pairedWith") == null ? "" : " for " + run.get("pairedWith"));
+            @SuppressWarnings("unchecked")
+            List<Double> list = (List<Double>) pairRatios.computeIfAbsent(key, k -> new ArrayList<Double>());
+            list.add(round((Long) run.get("msgPerSecond") / (double) reference, 3));
+        }
         summary.put("ratioOfMedians", ratios);
         List<Long> withHeaders = rates.get(baselineHeaders.label());
         if (withHeaders != null) {
