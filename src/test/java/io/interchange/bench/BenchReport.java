@@ -86,10 +86,13 @@ final class BenchReport {
                 case "baseline" -> String.format("raw clients (baseline): async confirms, up to %,d outstanding,"
                         + " commit of confirmed; bytes only", ((Number) settings.getOrDefault("maxOutstanding", 0)).intValue());
                 case "baseline-headers" -> "raw clients, the same, copying the record's headers (ce_*) too";
+                case "baseline-dedupe" -> "raw clients, the same with headers, plus the gateway's PostgreSQL"
+                        + " idempotency work by hand (reserve per poll batch, confirm after RabbitMQ confirmed)";
                 default -> String.valueOf(settings.getOrDefault("variant " + copier,
                         "Interchange variant `" + copier + "` (see settings)"));
             };
-            String guarantees = copier.startsWith("baseline") ? "at-least-once"
+            String guarantees = copier.equals("baseline-dedupe") ? "at-least-once, each (source, id) once"
+                    : copier.startsWith("baseline") ? "at-least-once"
                     : copier.contains("dedupe") ? "at-least-once, per-partition order, each (source, id) once"
                             : "at-least-once, per-partition order";
             md.append(row(name, guarantees, (Map<String, Object>) throughput.get(copier),
