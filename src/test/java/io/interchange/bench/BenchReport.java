@@ -75,6 +75,7 @@ final class BenchReport {
                 settings.get("rabbitmq")));
 
         md.append(pairsSection(report));
+        md.append(profilesSection(report));
         md.append("| copier | guarantees | msg/s median (min-max) | ratio to baseline | ratio to baseline-headers | runs |"
                 + " copier CPU us/msg | RabbitMQ CPU us/msg | PostgreSQL CPU us/msg | max RSS MiB |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|\n");
@@ -157,6 +158,50 @@ final class BenchReport {
 
     /** The throughput targets (gateway / same-work raw copier, median of the pairs). */
     static final Map<String, Double> RATIO_TARGETS = Map.of("cloudevents", 0.95, "cloudevents-dedupe", 0.90);
+
+    /** Where each variant's CPU and allocation per message go (bench.profile=true): one column pair per variant. */
+    @SuppressWarnings("unchecked")
+    static String profilesSection(Map<String, Object> report) {
+        Map<String, Object> profiles = (Map<String, Object>) report.get("profiles");
+        if (profiles == null || profiles.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("Where the gateway's CPU and allocation per message go: JFR (settings=profile)"
+                + " over the measured window of one extra run per variant; an area's CPU is its share of the execution"
+                + " samples times the variant's median CPU per message in its runs without JFR (GC and JIT threads are"
+                + " not sampled, so their CPU is spread over the areas); allocation is JFR's estimate of the bytes"
+                + " allocated per message. Last row: CPU per message without JFR (with JFR) and the JFR run's msg/s.\n\n| area |");
+        StringBuilder rule = new StringBuilder("|---|");
+        profiles.keySet().forEach(variant -> {
+            md.append(' ').append(variant).append(" us/msg | ").append(variant).append(" B/msg |");
+            rule.append("---|---|");
+        });
+        md.append('\n').append(rule).append('\n');
+        for (String area : JfrProfile.AREAS) {
+            StringBuilder row = new StringBuilder("| ").append(area).append(" |");
+            boolean any = false;
+            for (Object value : profiles.values()) {
+                Map<String, Object> areas = (Map<String, Object>) ((Map<String, Object>) value).get("areas");
+                Map<String, Object> a = (Map<String, Object>) areas.get(area);
+                any |= a != null;
+                row.append(' ').append(a == null ? "" : a.get("cpuMicrosPerMsg")).append(" | ")
+                        .append(a == null ? "" : a.get("allocatedBytesPerMsg")).append(" |");
+            }
+            if (any) {
+                md.append(row).append('\n');
+            }
+        }
+        StringBuilder total = new StringBuilder("| **all** (run's msg/s) |");
+        for (Object value : profiles.values()) {
+            Map<String, Object> p = (Map<String, Object>) value;
+            Map<String, Object> run = (Map<String, Object>) p.get("run");
+            total.append(' ').append(p.get("cpuMicrosPerMsg")).append(" (").append(p.get("cpuMicrosPerMsgUnderJfr"))
+                    .append("; ").append(run.get("msgPerSecond")).append(" msg/s) | ")
+                    .append(p.get("allocatedBytesPerMsg")).append(" |");
+        }
+        md.append(total).append("\n\n");
+        return md.toString();
+    }
 
     /**
      * The comparison first: each gateway variant against the raw copier doing the same work (throughput pairs),

@@ -123,9 +123,14 @@ public final class BridgeBenchmark {
     }
 
     BridgeBenchmark() throws Exception {
-        try (Stream<Path> files = Files.list(repo.resolve("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("interchange-.*\\.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no target/interchange-*.jar: run ./mvnw package"));
+        String otherJar = System.getProperty("bench.jar", "");
+        if (!otherJar.isBlank()) {
+            jar = Path.of(otherJar).toAbsolutePath();
+        } else {
+            try (Stream<Path> files = Files.list(repo.resolve("target"))) {
+                jar = files.filter(p -> p.getFileName().toString().matches("interchange-.*\\.jar")).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("no target/interchange-*.jar: run ./mvnw package"));
+            }
         }
         if (gatewayJvmOptions.isEmpty()) {
             Path tmp = work.resolve("gateway-tmp");
@@ -262,13 +267,25 @@ public final class BridgeBenchmark {
         report.put("latencyPairs", latencyPairs);
 
         if (profile) {
-            Path jfr = work.resolve("gateway.jfr");
-            Files.deleteIfExists(jfr);
-            Map<String, Object> profiled = throughputRun(gateways.get(gateways.size() - 1), 0, List.of(
-                    "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true,delay="
-                            + Integer.getInteger("bench.profileDelaySeconds", 20) + "s"), null);
-            profiled.put("jfr", repo.relativize(jfr).toString());
-            report.put("profiledRun", profiled);
+            // One more run per gateway variant, recorded by JFR over exactly its measured window.
+            Map<String, Object> profiles = new LinkedHashMap<>();
+            for (Copier copier : gateways) {
+                Path jfr = work.resolve(copier.label() + ".jfr");
+                Files.deleteIfExists(jfr);
+                Map<String, Object> profiled = throughputRun(copier, 0, List.of(), null, jfr);
+                // JFR's profile settings cost CPU themselves: the areas share out the CPU per message the variant's
+                // runs without JFR measured (their median), when there were any.
+                Object measured = report.get("pairs") instanceof Map<?, ?> summaries && summaries.get(copier.label()) instanceof Map<?, ?> p
+                        ? p.get("gatewayCpuMicrosPerMsg") : null;
+                double cpu = measured instanceof Number n ? n.doubleValue()
+                        : ((Number) profiled.get("copierCpuMicrosPerMsg")).doubleValue();
+                Map<String, Object> summary = JfrProfile.summarize(jfr, ((Number) profiled.get("jfrMessages")).longValue(), cpu);
+                summary.put("cpuMicrosPerMsgUnderJfr", profiled.get("copierCpuMicrosPerMsg"));
+                summary.put("jfr", repo.relativize(jfr).toString());
+                summary.put("run", profiled);
+                profiles.put(copier.label(), summary);
+            }
+            report.put("profiles", profiles);
         }
         if (saga) {
             report.put("saga", sagaPart());
@@ -530,6 +547,12 @@ public final class BridgeBenchmark {
     /** {@code pairedWith}: the gateway variant a raw copier's run is paired with (names its log), else null. */
     private Map<String, Object> throughputRun(Copier copier, int repetition, List<String> jvmOptions, String pairedWith)
             throws Exception {
+        return throughputRun(copier, repetition, jvmOptions, pairedWith, null);
+    }
+
+    /** {@code jfr}: record the gateway with JFR (settings=profile) from the warm-up's end to the last message. */
+    private Map<String, Object> throughputRun(Copier copier, int repetition, List<String> jvmOptions, String pairedWith,
+            Path jfr) throws Exception {
         admin.queuePurge(QUEUE);
         String name = copier.label() + (pairedWith == null ? "" : "-for-" + pairedWith) + "-throughput-" + repetition;
         Map<String, String> env = env(TOPIC, "bench-" + name + "-" + UUID.randomUUID().toString().substring(0, 8), copier);
@@ -563,6 +586,10 @@ public final class BridgeBenchmark {
             while (true) {
                 long count = admin.queueDeclarePassive(QUEUE).getMessageCount();
                 if (first == null && count > 0 && count >= warmup) {
+                    if (jfr != null) {
+                        jcmd(child.pid(), "JFR.start", "name=bench", "settings=profile");
+                        count = admin.queueDeclarePassive(QUEUE).getMessageCount();
+                    }
                     first = cpu(child);
                     firstCount = count;
                 }
@@ -576,6 +603,10 @@ public final class BridgeBenchmark {
                 Thread.sleep(20);
             }
             CpuSnapshot last = cpu(child);
+            if (jfr != null) {
+                jcmd(child.pid(), "JFR.stop", "name=bench", "filename=" + jfr);
+                run.put("jfrMessages", warmup + records - firstCount);
+            }
             if (readiness != null) {
                 readiness.join(120_000);
             }
@@ -606,6 +637,17 @@ public final class BridgeBenchmark {
             log(name + ": " + run);
         }
         return run;
+    }
+
+    private static void jcmd(long pid, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid)));
+        line.addAll(List.of(command));
+        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+        }
     }
 
     /** PostgreSQL: the postmaster and its live children (the gateway's pooled connections live through a run). */
