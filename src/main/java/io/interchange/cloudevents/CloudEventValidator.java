@@ -32,6 +32,8 @@ public final class CloudEventValidator {
      */
     private static final int MAX_REMEMBERED_SOURCES = 1024;
     private static final Map<String, Boolean> VALID_SOURCES = new ConcurrentHashMap<>();
+    private static final List<String> OPTIONAL_CONTEXT = List.of(CloudEventAttributes.DATACONTENTTYPE,
+            CloudEventAttributes.DATASCHEMA, CloudEventAttributes.SUBJECT, CloudEventAttributes.TIME);
     private final CloudEventLimits limits;
     private final StructuredJsonFormat json;
 
@@ -78,10 +80,15 @@ public final class CloudEventValidator {
                 violations.add("attribute '" + printable(name) + "' is " + text.length()
                         + " characters long, more than the limit of " + limits.maxAttributeLength());
             } else {
-                controlCharacter(text).ifPresent(c -> violations.add("attribute '" + printable(name)
-                        + "' contains the control character " + c));
-                unpairedSurrogate(text).ifPresent(c -> violations.add("attribute '" + printable(name)
-                        + "' is not valid Unicode: " + c));
+                // No lambdas here: a capturing one is allocated per attribute of every event, violation or not.
+                Optional<String> control = controlCharacter(text);
+                if (control.isPresent()) {
+                    violations.add("attribute '" + printable(name) + "' contains the control character " + control.get());
+                }
+                Optional<String> surrogate = unpairedSurrogate(text);
+                if (surrogate.isPresent()) {
+                    violations.add("attribute '" + printable(name) + "' is not valid Unicode: " + surrogate.get());
+                }
             }
         }
         if (total > limits.maxAttributesLength()) {
@@ -109,8 +116,7 @@ public final class CloudEventValidator {
             problem.ifPresent(p -> violations.add("source '" + shorten(source)
                     + "' is not a URI-reference: " + p));
         }
-        for (String optional : List.of(CloudEventAttributes.DATACONTENTTYPE, CloudEventAttributes.DATASCHEMA,
-                CloudEventAttributes.SUBJECT, CloudEventAttributes.TIME)) {
+        for (String optional : OPTIONAL_CONTEXT) {
             if ("".equals(string(attributes, optional))) {
                 violations.add("attribute '" + optional + "' is present but empty");
             }

@@ -32,6 +32,8 @@ public class CloudEventsProducer extends DefaultProducer {
     private final CloudEventsEndpoint endpoint;
     private final CloudEventCodec codec;
     private final Map<String, Expression> wrapExpressions = new LinkedHashMap<>();
+    private HeaderBinding binding;
+    private ContentMode mode;
 
     public CloudEventsProducer(CloudEventsEndpoint endpoint) {
         super(endpoint);
@@ -42,6 +44,9 @@ public class CloudEventsProducer extends DefaultProducer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        // Parsed once here rather than per message (the endpoint checked them when it was made).
+        binding = endpoint.headerBinding();
+        mode = endpoint.contentMode();
         if (endpoint.getOperation() == CloudEventsEndpoint.Operation.WRAP) {
             compile(CloudEventAttributes.SOURCE, endpoint.getSource());
             compile(CloudEventAttributes.TYPE, endpoint.getType());
@@ -129,9 +134,12 @@ public class CloudEventsProducer extends DefaultProducer {
 
     private void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        CloudEventCodec.Read read = codec.read(message.getHeaders(), body(message), endpoint.headerBinding(),
+        CloudEventCodec.Read read = codec.read(message.getHeaders(), body(message), binding,
                 IngressHeaders.problems(exchange));
-        removeHeaders(message, CloudEventCodec::isBindingHeader);
+        // The SQS source's receive bookkeeping (sqs.*: message id, receive count, ...) is not part of the event:
+        // it goes with the binding headers, in the same pass.
+        removeHeaders(message, binding == HeaderBinding.SQS
+                ? h -> CloudEventCodec.isBindingHeader(h) || isSqsBookkeeping(h) : CloudEventCodec::isBindingHeader);
         setNeutral(message, read.event());
         exchange.setProperty(MODE_PROPERTY, read.mode());
         exchange.setProperty(IMPLIED_JSON_PROPERTY, read.impliedJson());
@@ -141,10 +149,9 @@ public class CloudEventsProducer extends DefaultProducer {
         Message message = exchange.getMessage();
         EventEnvelope validated = unchangedSinceValidated(exchange, message);
         EventEnvelope event = startingTrace(validated != null ? validated : neutral(message), message);
-        HeaderBinding binding = endpoint.headerBinding();
         // On SQS the hop's trace context (traceparent, tracestate) takes message attributes of the ten as well.
         int traceAttributes = binding == HeaderBinding.SQS ? traceHeaders(message) : 0;
-        CloudEventCodec.Written written = codec.write(event, binding, endpoint.contentMode(),
+        CloudEventCodec.Written written = codec.write(event, binding, mode,
                 Boolean.TRUE.equals(exchange.getProperty(IMPLIED_JSON_PROPERTY, Boolean.class)),
                 endpoint.getMaxMessageAttributes() - traceAttributes, event != validated);
         removeHeaders(message, h -> CloudEventAttributes.isAttributeHeader(h) || CloudEventCodec.isBindingHeader(h));
@@ -245,6 +252,10 @@ public class CloudEventsProducer extends DefaultProducer {
 
     private static String identity(EventEnvelope event) {
         return event.attributes().get(CloudEventAttributes.SOURCE) + "\n" + event.attributes().get(CloudEventAttributes.ID);
+    }
+
+    private static boolean isSqsBookkeeping(String header) {
+        return header.regionMatches(true, 0, "sqs.", 0, 4);
     }
 
     private static byte[] body(Message message) {
