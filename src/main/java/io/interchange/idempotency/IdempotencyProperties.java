@@ -35,7 +35,7 @@ public record IdempotencyProperties(
         @DefaultValue("interchange") @NotBlank @Pattern(regexp = "[A-Za-z0-9._-]{1,200}") String namespace,
         @DefaultValue("7d") @NotNull Duration retention,
         @DefaultValue("2m") @NotNull Duration lease,
-        @DefaultValue("100000") @Min(0) int cacheSize,
+        @DefaultValue("10000") @Min(0) int cacheSize,
         @DefaultValue("1h") @NotNull Duration cleanupInterval,
         @DefaultValue("1ms") @NotNull Duration batchLinger,
         @DefaultValue @Valid Kafka kafka) {
