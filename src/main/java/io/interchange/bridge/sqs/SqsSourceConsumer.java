@@ -192,7 +192,10 @@ public class SqsSourceConsumer extends DefaultConsumer {
             return ReceiveMessageRequest.builder()
                     .queueUrl(url)
                     .maxNumberOfMessages(max)
-                    .waitTimeSeconds(endpoint.getWaitTimeSeconds())
+                    // Until a receive has succeeded (at start, after a failure) it is a short poll: a long poll of
+                    // an empty queue answers only after waitTimeSeconds, and the source is not ready before an
+                    // answer, so readiness would lag the reachable broker by up to 20 s.
+                    .waitTimeSeconds(health.state() == SourceHealth.State.RUNNING ? endpoint.getWaitTimeSeconds() : 0)
                     .visibilityTimeout(endpoint.getVisibilityTimeout())
                     .messageAttributeNames("All")
                     .messageSystemAttributeNames(SYSTEM_ATTRIBUTES)

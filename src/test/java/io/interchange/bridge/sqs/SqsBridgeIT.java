@@ -15,6 +15,7 @@ import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.health.HealthCheckAware;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import io.interchange.InterchangeApplication;
 import io.interchange.bridge.MessageTooLargeException;
+import io.interchange.bridge.SourceHealth;
 import io.interchange.brokers.Brokers;
 import io.interchange.brokers.GatewayProperties;
 import software.amazon.awssdk.core.SdkBytes;
@@ -96,6 +98,21 @@ class SqsBridgeIT {
                 .isEqualTo("{\"orderId\":1}".getBytes(StandardCharsets.UTF_8));
         await().atMost(Duration.ofSeconds(10)).until(() -> SqsQueues.size(sqs, url) == 0);
         camelContext.getRouteController().stopRoute("sqs-probe");
+    }
+
+    @Test
+    void anEmptyQueueMakesTheSourceReadyWithoutWaitingForALongPoll() throws Exception {
+        SqsQueues.create(sqs, "idle", false);
+        camelContext.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("interchange-sqs:idle?waitTimeSeconds=20").routeId("sqs-idle").to("mock:idle");
+            }
+        });
+        SourceHealth health = (SourceHealth) ((HealthCheckAware) camelContext.getRoute("sqs-idle").getConsumer())
+                .getHealthCheck();
+        await().atMost(Duration.ofSeconds(5)).until(() -> health.state() == SourceHealth.State.RUNNING);
+        camelContext.getRouteController().stopRoute("sqs-idle");
     }
 
     @Test
