@@ -112,7 +112,7 @@ public final class BridgeBenchmark {
     Copier baseline;
     /** The baseline copying each record's headers too: RabbitMQ then stores what the gateway sends it. */
     Copier baselineHeaders;
-    /** baseline-headers plus, by hand on plain JDBC, the PostgreSQL work of the gateway's jdbc idempotency store. */
+    /** baseline-headers plus the PostgreSQL work of the gateway's jdbc idempotency store, with that store. */
     Copier baselineDedupe;
     /** The gateway variants measured, from -Dbench.variants (default: DEFAULT_VARIANTS). */
     final List<Copier> gateways = new ArrayList<>();
@@ -396,10 +396,10 @@ public final class BridgeBenchmark {
                 + " maxPollRecords 500, consumersCount 1, commitIntervalMillis 200) -> interchange-rabbitmq (one"
                 + " channel, pipelined confirms, mandatory, persistent); JVM options: " + String.join(" ", gatewayOptions)
                 + (chart == null ? " (-Dbench.gatewayJvmOptions)" : " (the Helm chart's, see gatewayJvm)"));
-        settings.put("baseline-dedupe", "baseline-headers plus, on plain JDBC (pgjdbc, two connections, statements"
-                + " prepared once), the PostgreSQL work of the gateway's jdbc idempotency store on its table (created"
-                + " with the gateway's DDL; dropped before each run): per poll batch one INSERT ... ON CONFLICT ..."
-                + " RETURNING reserves the batch's keys (scope + ce_source + ce_id) before it publishes; records whose"
+        settings.put("baseline-dedupe", "baseline-headers plus the PostgreSQL work of the gateway's jdbc idempotency"
+                + " store, done with that store (JdbcIdempotencyKeyStore on a pool of two connections; its table, dropped"
+                + " before each run): per poll batch one reserveAll of the batch's keys (scope + ce_source + ce_id)"
+                + " before it publishes; records whose"
                 + " key was not reserved are committed unpublished; keys of records RabbitMQ confirmed are confirmed"
                 + " every 20 ms, up to 1,000 per statement");
         settings.put("pairs", "each repetition: baseline once, then each gateway variant and the raw copier doing"

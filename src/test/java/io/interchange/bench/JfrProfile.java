@@ -2,7 +2,6 @@ package io.interchange.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,17 +125,5 @@ final class JfrProfile {
             }
         }
         return "CloudEvents write";
-    }
-
-    /** Markdown rows: area | CPU share | us/msg | allocated B/msg. */
-    @SuppressWarnings("unchecked")
-    static List<String> rows(Map<String, Object> summary) {
-        List<String> rows = new ArrayList<>();
-        ((Map<String, Object>) summary.get("areas")).forEach((area, value) -> {
-            Map<String, Object> row = (Map<String, Object>) value;
-            rows.add(area + " | " + row.get("cpuShare") + " % | " + row.get("cpuMicrosPerMsg") + " | "
-                    + row.get("allocatedBytesPerMsg"));
-        });
-        return rows;
     }
 }

@@ -1,11 +1,6 @@
 package io.interchange.bench;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,6 +33,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.MessageProperties;
 
+import io.interchange.idempotency.IdempotencyKeyStore;
 import io.interchange.idempotency.JdbcIdempotencyKeyStore;
 
 /**
@@ -78,21 +74,10 @@ public final class RawCopier {
     private record Published(TopicPartition partition, long offset, String key) {
     }
 
-    /** The gateway's idempotency table and statements (JdbcIdempotencyKeyStore's RESERVE_ALL, CONFIRM_ALL). */
-    static final String TABLE = "interchange_idempotency";
-    static final String RESERVE_ALL = "INSERT INTO " + TABLE + " AS t (namespace, message_key, confirmed, created_at)"
-            + " SELECT ?, u.k, FALSE, now() FROM unnest(?::varchar[]) AS u(k) ORDER BY u.k COLLATE \"C\""
-            + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = FALSE, created_at = now()"
-            + " WHERE (NOT t.confirmed AND t.created_at < now() - ? * INTERVAL '1 millisecond')"
-            + " OR t.created_at < now() - ? * INTERVAL '1 millisecond'"
-            + " RETURNING message_key";
-    static final String CONFIRM_ALL = "INSERT INTO " + TABLE + " (namespace, message_key, confirmed, created_at)"
-            + " SELECT ?, u.k, TRUE, now() FROM unnest(?::varchar[]) AS u(k) ORDER BY u.k COLLATE \"C\""
-            + " ON CONFLICT (namespace, message_key) DO UPDATE SET confirmed = TRUE, created_at = now()";
     /** The gateway's defaults: interchange.idempotency.namespace, lease (2 min), retention (7 days). */
     static final String NAMESPACE = "interchange";
-    static final long LEASE_MILLIS = Duration.ofMinutes(2).toMillis();
-    static final long RETENTION_MILLIS = Duration.ofDays(7).toMillis();
+    static final Duration LEASE = Duration.ofMinutes(2);
+    static final Duration RETENTION = Duration.ofDays(7);
     /** Most keys per statement, as the gateway's KeyBatcher. */
     static final int MAX_BATCH = 1000;
     static final long CONFIRM_DELAY_MILLIS = 20;
@@ -101,32 +86,27 @@ public final class RawCopier {
     private Dedupe dedupe;
 
     /**
-     * The idempotency keys by hand: one connection reserves (poll thread), one confirms (its own thread), both
-     * auto-commit, statements prepared once.
+     * The idempotency keys by hand, with the gateway's own store (its table, statements and round trips): the poll
+     * thread reserves a poll batch in one call, a thread of its own confirms, each on a pooled connection.
      */
     static final class Dedupe implements AutoCloseable {
         private final String scope;
-        private final java.sql.Connection reserveConnection;
-        private final java.sql.Connection confirmConnection;
-        private final PreparedStatement reserve;
-        private final PreparedStatement confirm;
+        private final com.zaxxer.hikari.HikariDataSource dataSource;
+        private final JdbcIdempotencyKeyStore store;
         private final Queue<String> toConfirm = new ConcurrentLinkedQueue<>();
         private final Thread confirmer;
         private volatile boolean running = true;
         private volatile String failure;
 
-        Dedupe(String url, String user, String password, String scope) throws SQLException {
+        Dedupe(String url, String user, String password, String scope) {
             this.scope = scope;
-            // The gateway's own DDL, so the table is exactly the one the gateway variant uses.
-            org.postgresql.ds.PGSimpleDataSource dataSource = new org.postgresql.ds.PGSimpleDataSource();
-            dataSource.setUrl(url);
-            dataSource.setUser(user);
+            dataSource = new com.zaxxer.hikari.HikariDataSource();
+            dataSource.setJdbcUrl(url);
+            dataSource.setUsername(user);
             dataSource.setPassword(password);
-            new JdbcIdempotencyKeyStore(dataSource, NAMESPACE).migrate();
-            reserveConnection = DriverManager.getConnection(url, user, password);
-            confirmConnection = DriverManager.getConnection(url, user, password);
-            reserve = reserveConnection.prepareStatement(RESERVE_ALL);
-            confirm = confirmConnection.prepareStatement(CONFIRM_ALL);
+            dataSource.setMaximumPoolSize(2);
+            store = new JdbcIdempotencyKeyStore(dataSource, NAMESPACE);
+            store.migrate();
             confirmer = new Thread(this::confirmLoop, "bench-dedupe-confirm");
             confirmer.start();
         }
@@ -145,21 +125,15 @@ public final class RawCopier {
                     + new String(id.value(), StandardCharsets.UTF_8);
         }
 
-        /** One statement for all keys (distinct, at most a poll batch): the keys it reserved. */
-        Set<String> reserve(Set<String> keys) throws SQLException {
+        /** One round trip for all keys (distinct, at most a poll batch): the keys it reserved. */
+        Set<String> reserve(Set<String> keys) {
             Set<String> reserved = new HashSet<>();
-            if (keys.isEmpty()) {
-                return reserved;
-            }
-            Array array = reserveConnection.createArrayOf("varchar", keys.toArray());
-            reserve.setString(1, NAMESPACE);
-            reserve.setArray(2, array);
-            reserve.setLong(3, LEASE_MILLIS);
-            reserve.setLong(4, RETENTION_MILLIS);
-            try (ResultSet rows = reserve.executeQuery()) {
-                while (rows.next()) {
-                    reserved.add(rows.getString(1));
-                }
+            if (!keys.isEmpty()) {
+                store.reserveAll(keys, LEASE, RETENTION).forEach((key, reservation) -> {
+                    if (reservation == IdempotencyKeyStore.Reservation.RESERVED) {
+                        reserved.add(key);
+                    }
+                });
             }
             return reserved;
         }
@@ -181,13 +155,11 @@ public final class RawCopier {
                     for (String key; keys.size() < MAX_BATCH && (key = toConfirm.poll()) != null;) {
                         keys.add(key);
                     }
-                    confirm.setString(1, NAMESPACE);
-                    confirm.setArray(2, confirmConnection.createArrayOf("varchar", keys.toArray()));
-                    confirm.executeUpdate();
+                    store.confirmAll(keys);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (SQLException e) {
+            } catch (RuntimeException e) {
                 failure = "confirm failed: " + e;
             }
         }
@@ -200,8 +172,7 @@ public final class RawCopier {
         public void close() throws Exception {
             running = false;
             confirmer.join(30_000);
-            reserveConnection.close();
-            confirmConnection.close();
+            dataSource.close();
         }
     }
 
